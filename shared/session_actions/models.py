@@ -5,7 +5,14 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 Status = Literal["scheduled", "active", "completed", "cancelled"]
 STATUSES: tuple[Status, ...] = ("scheduled", "active", "completed", "cancelled")
@@ -62,7 +69,9 @@ Title = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_no_control_characters),
 ]
-Description = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_only_text_controls)]
+Description = Annotated[
+    str, StringConstraints(max_length=2000), AfterValidator(_only_text_controls)
+]
 Tag = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
@@ -127,7 +136,6 @@ class SessionUpdate(_ClientFields):
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, with their new values (None clears)."""
         return {name: getattr(self, name) for name in self.model_fields_set}
-
 
 
 class Session(BaseModel):

@@ -1,0 +1,129 @@
+"""The use cases: create, list, get, update and delete a caller's sessions.
+
+Each action takes the caller (``owner``, always from the verified token) and already
+validated input, applies the rules, and talks to storage only through SessionRepository.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from session_actions.cursor import decode_cursor, encode_cursor
+from session_actions.errors import (
+    FieldError,
+    InvalidRequest,
+    SessionForbidden,
+    SessionNotFound,
+    VersionMismatch,
+)
+from session_actions.ids import new_ulid
+from session_actions.models import (
+    Session,
+    SessionCreate,
+    SessionPage,
+    SessionUpdate,
+    Status,
+    format_timestamp,
+)
+from session_actions.repository import ConditionFailed, Item, SessionRepository
+
+
+def _now() -> str:
+    return format_timestamp(datetime.now(UTC))
+
+
+def _session(item: Item) -> Session:
+    return Session(
+        id=item["id"],
+        title=item["title"],
+        description=item.get("description"),
+        status=item["status"],
+        startsAt=item.get("startsAt"),
+        endsAt=item.get("endsAt"),
+        tags=item.get("tags", []),
+        createdAt=item["createdAt"],
+        updatedAt=item["updatedAt"],
+        version=item["version"],
+    )
+
+
+def _missing(repository: SessionRepository, session_id: str) -> Exception:
+    """Why the caller has no session with this id: it is someone else's (403) or none (404)."""
+    if repository.exists_for_anyone(session_id):
+        return SessionForbidden("This session belongs to another user")
+    return SessionNotFound("No session with this id")
+
+
+def create_session(repository: SessionRepository, owner: str, body: SessionCreate) -> Session:
+    now = _now()
+    item: dict[str, Any] = {
+        "owner": owner,
+        "id": new_ulid(),
+        **body.model_dump(),
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
+    }
+    repository.insert(item)
+    return _session(item)
+
+
+def list_sessions(
+    repository: SessionRepository,
+    owner: str,
+    limit: int,
+    cursor: str | None,
+    status: Status | None,
+) -> SessionPage:
+    after_id = decode_cursor(owner, status, cursor) if cursor is not None else None
+    page = repository.page(owner, status, limit, after_id)
+    next_cursor = encode_cursor(owner, status, page.items[-1]["id"]) if page.has_more else None
+    return SessionPage(items=[_session(item) for item in page.items], nextCursor=next_cursor)
+
+
+def get_session(repository: SessionRepository, owner: str, session_id: str) -> Session:
+    item = repository.get(owner, session_id)
+    if item is None:
+        raise _missing(repository, session_id)
+    return _session(item)
+
+
+def update_session(
+    repository: SessionRepository,
+    owner: str,
+    session_id: str,
+    body: SessionUpdate,
+    expected_version: int | None,
+) -> Session:
+    try:
+        item = repository.update(owner, session_id, body.changes(), _now(), expected_version)
+    except ConditionFailed as failure:
+        stored = failure.current
+        if stored is None:
+            raise _missing(repository, session_id) from None
+        if expected_version is not None and stored["version"] != expected_version:
+            raise VersionMismatch(
+                f"The session is at version {stored['version']}, not {expected_version}"
+            ) from None
+        # The only other condition is the time range against the stored start or end.
+        field = "endsAt" if "endsAt" in body.model_fields_set else "startsAt"
+        raise InvalidRequest(
+            "Request body failed validation",
+            [FieldError(field, "endsAt must not be earlier than startsAt")],
+        ) from None
+    return _session(item)
+
+
+def delete_session(
+    repository: SessionRepository, owner: str, session_id: str, expected_version: int | None
+) -> None:
+    try:
+        repository.delete(owner, session_id, expected_version)
+    except ConditionFailed as failure:
+        stored = failure.current
+        if stored is None:
+            raise _missing(repository, session_id) from None
+        raise VersionMismatch(
+            f"The session is at version {stored['version']}, not {expected_version}"
+        ) from None

@@ -1,0 +1,88 @@
+"""The mapping from errors to HTTP answers: every error is application/problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from session_actions.errors import (
+    FieldError,
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    NotAuthenticated,
+    SessionError,
+    SessionForbidden,
+    SessionNotFound,
+    StoreUnavailable,
+    VersionMismatch,
+)
+from session_actions.models import SERVER_FIELDS
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = "2"
+
+STATUS_OF: dict[type[SessionError], HTTPStatus] = {
+    NotAuthenticated: HTTPStatus.UNAUTHORIZED,
+    InvalidRequest: HTTPStatus.BAD_REQUEST,
+    SessionForbidden: HTTPStatus.FORBIDDEN,
+    SessionNotFound: HTTPStatus.NOT_FOUND,
+    IdempotencyInFlight: HTTPStatus.CONFLICT,
+    VersionMismatch: HTTPStatus.PRECONDITION_FAILED,
+    IdempotencyKeyReused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+
+
+def problem(
+    status: HTTPStatus,
+    detail: str,
+    request_id: str,
+    errors: list[FieldError] | None = None,
+) -> tuple[dict[str, str], str]:
+    """Headers and body of a problem response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": status.phrase,
+        "status": status.value,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    body["requestId"] = request_id
+    headers = {"Content-Type": PROBLEM_JSON}
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return headers, json.dumps(body, ensure_ascii=False)
+
+
+def problem_for(error: SessionError, request_id: str) -> tuple[HTTPStatus, dict[str, str], str]:
+    status = next(s for kind, s in STATUS_OF.items() if isinstance(error, kind))
+    errors = error.errors if isinstance(error, InvalidRequest) else None
+    headers, body = problem(status, error.detail, request_id, errors)
+    return status, headers, body
+
+
+def field_errors(validation_errors: list[dict[str, Any]]) -> list[FieldError]:
+    """Pydantic/Powertools validation errors as dotted field paths and readable messages.
+
+    Powertools prefixes each location with where the value came from (body, query, header,
+    path); the client knows the field by its own name, so that prefix is dropped.
+    """
+    result = []
+    for error in validation_errors:
+        location = [str(part) for part in error.get("loc", ())]
+        source, path = (location[0], location[1:]) if location else ("body", [])
+        field = ".".join(path) or source
+        message = str(error.get("msg", "Invalid value"))
+        if error.get("type") == "extra_forbidden":
+            message = (
+                "Set by the server; it cannot be sent"
+                if path and path[-1] in SERVER_FIELDS
+                else "Unknown field"
+            )
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        result.append(FieldError(field, message))
+    return result

@@ -1,0 +1,103 @@
+"""Idempotent create: the same Idempotency-Key and body from the same caller creates once.
+
+Built on Powertools' idempotency utility, with its own table and a 24-hour expiry. The key
+the utility stores is made of the caller's ``sub`` and the header value, so one caller's key
+can never replay another caller's response.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from session_actions.actions import create_session
+from session_actions.errors import (
+    FieldError,
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    StoreUnavailable,
+)
+from session_actions.models import Session, SessionCreate
+from session_actions.repository import SessionRepository, dynamodb_client
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+KEY_HEADER = "Idempotency-Key"
+KEY_TTL_SECONDS = 24 * 60 * 60
+_PRINTABLE_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
+
+CreateFunction = Callable[..., dict[str, Any]]
+
+
+def check_key(key: str) -> str:
+    if not _PRINTABLE_KEY.match(key):
+        raise InvalidRequest(
+            "The Idempotency-Key header is not valid",
+            [FieldError(KEY_HEADER, "Must be 1 to 255 printable ASCII characters")],
+        )
+    return key
+
+
+@functools.cache
+def _idempotent_create() -> tuple[CreateFunction, Any]:
+    # Imported here: only a create that carries the header pays for the utility.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[owner, key]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=KEY_TTL_SECONDS,
+        raise_on_no_idempotency_key=True,
+    )
+    persistence = DynamoDBPersistenceLayer(
+        table_name=os.environ["IDEMPOTENCY_TABLE_NAME"], boto3_client=dynamodb_client()
+    )
+
+    @idempotent_function(
+        data_keyword_argument="request", persistence_store=persistence, config=config
+    )
+    def create_once(request: dict[str, Any], repository: SessionRepository) -> dict[str, Any]:
+        body = SessionCreate.model_validate(request["body"])
+        return create_session(repository, request["owner"], body).model_dump()
+
+    return create_once, config
+
+
+def create_session_idempotently(
+    repository: SessionRepository,
+    owner: str,
+    body: SessionCreate,
+    key: str,
+    context: LambdaContext,
+) -> Session:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    create_once, config = _idempotent_create()
+    config.register_lambda_context(context)
+    request = {"owner": owner, "key": check_key(key), "body": body.model_dump()}
+    try:
+        created = create_once(request=request, repository=repository)
+    except IdempotencyAlreadyInProgressError:
+        raise IdempotencyInFlight(
+            "A request with this Idempotency-Key is still in progress; retry shortly"
+        ) from None
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used with a different request body"
+        ) from None
+    except IdempotencyPersistenceLayerError as error:
+        raise StoreUnavailable("The database could not record the request; try again") from error
+    return Session.model_validate(created)

@@ -1,0 +1,288 @@
+"""The sessions table: the only code that speaks DynamoDB.
+
+Table layout (see template.yaml):
+  * key: ``owner`` (the caller's ``sub``) + ``id`` (a ULID, so a descending query is newest first);
+  * GSI ``ById`` (``id``, keys only): read only after a miss, to tell "someone else's" from "none";
+  * GSI ``ByOwnerStatus`` (``ownerStatus`` = ``<sub>#<status>``, ``id``, all attributes): one
+    caller's sessions in one status, newest first, without filtering a larger read.
+
+Every write is conditional and returns the item it failed against, so a success costs exactly
+one call and a failure is explained without reading first.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from session_actions.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+BY_ID_INDEX = "ById"
+BY_OWNER_STATUS_INDEX = "ByOwnerStatus"
+
+# Attributes a client may change, and which of them may be cleared with null.
+STRING_FIELDS = ("title", "description", "status", "startsAt", "endsAt")
+NULLABLE_FIELDS = frozenset({"description", "startsAt", "endsAt"})
+
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+Item = dict[str, Any]
+Attributes = dict[str, Any]
+
+
+@functools.cache
+def dynamodb_client() -> DynamoDBClient:
+    """One client per process, built on first use so importing a handler does no work."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        # Standard mode retries throttling with backoff; after that the caller sees a 503.
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=3,
+        tcp_keepalive=True,
+    )
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.client("dynamodb", region_name=region, config=config)
+
+
+class ConditionFailed(Exception):
+    """A conditional write did not apply; ``current`` is the caller's stored item, if any."""
+
+    def __init__(self, current: Item | None) -> None:
+        super().__init__("condition failed")
+        self.current = current
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn throttling and unreachable endpoints into StoreUnavailable; re-raise the rest."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    try:
+        yield
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _UNAVAILABLE_CODES:
+            raise StoreUnavailable("The database is busy; try again shortly") from error
+        raise
+    except (ConnectionError, HTTPClientError) as error:
+        raise StoreUnavailable("The database could not be reached; try again shortly") from error
+
+
+def to_attributes(item: Mapping[str, Any]) -> Attributes:
+    """A session dict to DynamoDB attribute values; None fields are left out."""
+    attributes: Attributes = {}
+    for name, value in item.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            raise TypeError(name)
+        if isinstance(value, int):
+            attributes[name] = {"N": str(value)}
+        elif isinstance(value, str):
+            attributes[name] = {"S": value}
+        elif isinstance(value, list):
+            attributes[name] = {"L": [{"S": entry} for entry in value]}
+        else:
+            raise TypeError(name)
+    return attributes
+
+
+def from_attributes(attributes: Mapping[str, Any]) -> Item:
+    item: Item = {}
+    for name, value in attributes.items():
+        if "S" in value:
+            item[name] = value["S"]
+        elif "N" in value:
+            item[name] = int(value["N"])
+        elif "L" in value:
+            item[name] = [entry["S"] for entry in value["L"]]
+    return item
+
+
+def owner_status(owner: str, status: str) -> str:
+    return f"{owner}#{status}"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    has_more: bool
+
+
+class SessionRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @classmethod
+    def from_environment(cls) -> SessionRepository:
+        return cls(dynamodb_client(), os.environ["SESSIONS_TABLE_NAME"])
+
+    def _key(self, owner: str, session_id: str) -> Attributes:
+        return {"owner": {"S": owner}, "id": {"S": session_id}}
+
+    def insert(self, item: Item) -> None:
+        """Store a new session; never overwrites one with the same key."""
+        stored = {**item, "ownerStatus": owner_status(item["owner"], item["status"])}
+        with translate_errors():
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes(stored),
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": "id"},
+            )
+
+    def get(self, owner: str, session_id: str) -> Item | None:
+        with translate_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=self._key(owner, session_id), ConsistentRead=True
+            )
+        return from_attributes(response["Item"]) if "Item" in response else None
+
+    def exists_for_anyone(self, session_id: str) -> bool:
+        """Whether any caller has a session with this id (the ById index, keys only)."""
+        with translate_errors():
+            response = self._client.query(
+                TableName=self._table,
+                IndexName=BY_ID_INDEX,
+                KeyConditionExpression="#id = :id",
+                ExpressionAttributeNames={"#id": "id"},
+                ExpressionAttributeValues={":id": {"S": session_id}},
+                Limit=1,
+            )
+        return bool(response["Items"])
+
+    def page(self, owner: str, status: str | None, limit: int, after_id: str | None) -> Page:
+        """Up to ``limit`` sessions, newest first, strictly older than ``after_id``.
+
+        One more item than asked is read, so ``has_more`` is exact: a page that happens to end
+        at the last session does not hand out a cursor to an empty page.
+        """
+        if status is None:
+            names = {"#pk": "owner"}
+            partition = owner
+            index: dict[str, str] = {}
+        else:
+            names = {"#pk": "ownerStatus"}
+            partition = owner_status(owner, status)
+            index = {"IndexName": BY_OWNER_STATUS_INDEX}
+        condition = "#pk = :pk"
+        values: Attributes = {":pk": {"S": partition}}
+        if after_id is not None:
+            names["#id"] = "id"
+            condition += " AND #id < :after"
+            values[":after"] = {"S": after_id}
+        with translate_errors():
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ScanIndexForward=False,
+                Limit=limit + 1,
+                **index,  # type: ignore[arg-type]
+            )
+        items = [from_attributes(raw) for raw in response["Items"]]
+        return Page(items=items[:limit], has_more=len(items) > limit)
+
+    def update(
+        self,
+        owner: str,
+        session_id: str,
+        changes: Mapping[str, Any],
+        updated_at: str,
+        expected_version: int | None,
+    ) -> Item:
+        """Apply ``changes`` and bump ``version`` atomically, in one conditional write.
+
+        The condition holds the rules that depend on what is stored: the item is the caller's,
+        it is at ``expected_version`` (when given), and ``endsAt >= startsAt`` still holds for
+        whichever of the two was not sent. Raises ConditionFailed with the stored item.
+        """
+        names = {"#id": "id", "#version": "version", "#updatedAt": "updatedAt"}
+        values: Attributes = {":one": {"N": "1"}, ":updatedAt": {"S": updated_at}}
+        sets = ["#version = #version + :one", "#updatedAt = :updatedAt"]
+        removes: list[str] = []
+        conditions = ["attribute_exists(#id)"]
+
+        for name, value in changes.items():
+            names[f"#{name}"] = name
+            if value is None:
+                removes.append(f"#{name}")
+                continue
+            values[f":{name}"] = to_attributes({name: value})[name]
+            sets.append(f"#{name} = :{name}")
+        if "status" in changes:
+            names["#ownerStatus"] = "ownerStatus"
+            values[":ownerStatus"] = {"S": owner_status(owner, changes["status"])}
+            sets.append("#ownerStatus = :ownerStatus")
+        if expected_version is not None:
+            values[":expected"] = {"N": str(expected_version)}
+            conditions.append("#version = :expected")
+        if changes.get("endsAt") is not None and "startsAt" not in changes:
+            names["#startsAt"] = "startsAt"
+            conditions.append("(attribute_not_exists(#startsAt) OR #startsAt <= :endsAt)")
+        if changes.get("startsAt") is not None and "endsAt" not in changes:
+            names["#endsAt"] = "endsAt"
+            conditions.append("(attribute_not_exists(#endsAt) OR #endsAt >= :startsAt)")
+
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        with translate_errors(), self._explain_condition_failure():
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(owner, session_id),
+                UpdateExpression=expression,
+                ConditionExpression=" AND ".join(conditions),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        return from_attributes(response["Attributes"])
+
+    def delete(self, owner: str, session_id: str, expected_version: int | None) -> None:
+        names = {"#id": "id"}
+        values: Attributes = {}
+        condition = "attribute_exists(#id)"
+        if expected_version is not None:
+            names["#version"] = "version"
+            values[":expected"] = {"N": str(expected_version)}
+            condition += " AND #version = :expected"
+        optional: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
+        with translate_errors(), self._explain_condition_failure():
+            self._client.delete_item(
+                TableName=self._table,
+                Key=self._key(owner, session_id),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **optional,
+            )
+
+    @contextmanager
+    def _explain_condition_failure(self) -> Iterator[None]:
+        try:
+            yield
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            raw: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
+            raise ConditionFailed(from_attributes(raw) if raw else None) from error
