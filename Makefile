@@ -33,7 +33,35 @@ lint: setup
 unit: setup
 	$(BIN)/pytest
 
-test: lint unit
+test: lint check-template unit
+
+# template.yaml checked by AWS's own tools, offline: SAM CLI (validate, lint, build), cfn-lint
+# and checkov, each in its own virtualenv under .tools/ (they pin their own boto3 and pydantic).
+.PHONY: check-template
+SAM_VENV := .tools/sam
+CHECKOV_VENV := .tools/checkov
+# No AWS account is needed or contacted: a fixed region, no telemetry, no instance-metadata lookup.
+AWS_OFFLINE := SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+LAYER := .aws-sam/build/SessionActionsLayer/python
+
+$(SAM_VENV)/.installed: infra/tools/sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: infra/tools/checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate
+	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate --lint
+	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam build
+	@test -f $(LAYER)/session_actions/__init__.py || { echo "layer lacks python/session_actions"; exit 1; }
+	@grep -q 'manylinux.*_aarch64' $(LAYER)/pydantic_core-*.dist-info/WHEEL || { echo "layer's pydantic-core is not an arm64 build"; exit 1; }
+	$(AWS_OFFLINE) $(SAM_VENV)/bin/cfn-lint template.yaml
+	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet --compact
 
 dev: setup
 	$(BIN)/sessions-local serve --port $(PORT)
