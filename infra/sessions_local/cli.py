@@ -1,0 +1,209 @@
+"""``sessions-local``: ``serve`` runs the local API, ``token`` prints an ID token from it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from sessions_local.cfn_yaml import TemplateError
+from sessions_local.local_api import TOKEN_PATH, LocalApi, Settings, StartReport
+from sessions_local.server import LocalHttpServer, configure_logging
+from sessions_local.template import find_template
+from sessions_local.userpool import MAX_TTL_S
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+DEFAULT_REGION = "us-east-1"
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0-65535")
+    return value
+
+
+def _ttl(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_TTL_S:
+        raise argparse.ArgumentTypeError(f"from 1 to {MAX_TTL_S} seconds")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sessions-local",
+        description="The Sessions API on this machine: the real functions behind Cognito-style "
+        "token checks, with an embedded DynamoDB and user pool.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the local API")
+    serve.add_argument("--host", default=DEFAULT_HOST, help="address to listen on")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (0 picks a free one)")
+    serve.add_argument(
+        "--dynamodb-endpoint",
+        metavar="URL",
+        help="use this DynamoDB (DynamoDB Local, LocalStack, ...) instead of the embedded one; "
+        "missing tables are created there",
+    )
+    serve.add_argument("--region", default=DEFAULT_REGION, help="AWS region the functions see")
+    serve.add_argument(
+        "--allowed-origin",
+        metavar="ORIGIN",
+        help="CORS origin (default: the template's AllowedOrigin parameter)",
+    )
+    serve.add_argument(
+        "--template", type=Path, help="SAM template (default: the nearest template.yaml)"
+    )
+    token = commands.add_parser("token", help="print an ID token for USERNAME")
+    token.add_argument("username")
+    token.add_argument("--host", default=DEFAULT_HOST, help="where the local API listens")
+    token.add_argument("--port", type=_port, default=DEFAULT_PORT, help="its port")
+    token.add_argument(
+        "--ttl", type=_ttl, metavar="SECONDS", help="token lifetime (default: the app client's)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "token":
+        return token(args.host, args.port, args.username, args.ttl)
+    return serve(args)
+
+
+def token(host: str, port: int, username: str, ttl: int | None) -> int:
+    url = f"http://{_url_host(host)}:{port}{TOKEN_PATH}"
+    payload = json.dumps({"username": username, "ttl": ttl}).encode()
+    request = urllib.request.Request(
+        url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            issued = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        detail = json.loads(error.read() or b"{}").get("detail", error.reason)
+        print(f"sessions-local token: {detail}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError):
+        print(
+            f"sessions-local token: no local API at http://{_url_host(host)}:{port} "
+            "(start it with `make dev`, or pass its --port)",
+            file=sys.stderr,
+        )
+        return 1
+    print(issued["idToken"])
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _command_path() -> str:
+    """How the user can run this command again from the current folder."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name != "sessions-local":
+        return "sessions-local"
+    try:
+        relative = argv0.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return str(argv0)
+    return str(relative)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    configure_logging()
+    try:
+        template = args.template or find_template(Path.cwd())
+        api = LocalApi(
+            Settings(
+                template=template.resolve(),
+                host=args.host,
+                port=args.port,
+                region=args.region,
+                dynamodb_endpoint=args.dynamodb_endpoint,
+                allowed_origin=args.allowed_origin,
+            )
+        )
+    except TemplateError as error:
+        print(f"sessions-local: {error}", file=sys.stderr)
+        return 2
+    try:
+        server = LocalHttpServer((args.host, args.port), api.handle, api.responses)
+    except OSError as error:
+        print(
+            f"sessions-local: cannot listen on {args.host}:{args.port}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        report = api.start()
+        server.responses = api.responses
+        port = server.server_address[1]
+        if api.gateway is not None:
+            api.gateway.port = port
+        _print_banner(api, args.host, port, report, time.perf_counter() - started)
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        api.stop()
+        print("sessions-local: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _print_banner(api: LocalApi, host: str, port: int, report: StartReport, seconds: float) -> None:
+    base = f"http://{_url_host(host)}:{port}"
+    command = _command_path()
+    port_option = "" if port == DEFAULT_PORT else f" --port {port}"
+    host_option = "" if host == DEFAULT_HOST else f" --host {shlex.quote(host)}"
+    token_command = f"{command} token alice{port_option}{host_option}"
+    storage = api.settings.dynamodb_endpoint or "embedded, in memory"
+    lines = [
+        f"Sessions API (local) listening on {base}  (ready in {seconds:.1f}s)",
+        "",
+        "Routes:",
+        *(
+            f"  {route.method:<7} {route.path:<18} -> {route.function}"
+            + ("" if route.authorizer else "  (no token)")
+            for route in api.template.routes
+        ),
+        f"DynamoDB: {storage}; tables: "
+        + ", ".join(plan.name for plan in (api.tables.plans if api.tables else [])),
+        f"CORS origin: {api.responses.cors.allow_origin}",
+        f"Docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
+        "",
+        "Get an ID token (same username, same user):",
+        f"  {token_command}",
+        "Create a session:",
+        f"  curl -i -X POST {base}/sessions \\",
+        f'    -H "Authorization: Bearer $({token_command})" \\',
+        "    -H 'Content-Type: application/json' -d '{\"title\": \"My first session\"}'",
+        "List them:",
+        f'  curl -i {base}/sessions -H "Authorization: Bearer $({token_command})"',
+        "",
+        *(f"note: {note}" for note in report.notes),
+        *(f"warning: {warning}" for warning in report.warnings),
+        "Ctrl-C stops it.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

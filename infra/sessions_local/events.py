@@ -1,0 +1,178 @@
+"""API Gateway REST (payload v1) proxy events and a Lambda-like context object.
+
+The event carries what a deployed REST API passes: the resource and path, single- and
+multi-value headers and query parameters (``null`` when there are none), path parameters,
+stage variables, the body (base64 with ``isBase64Encoded`` when it is binary or not UTF-8) and
+a ``requestContext`` with the request id, stage, resource path, caller IP and authorizer claims.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from sessions_local.intrinsics import ACCOUNT_ID
+
+API_ID = "local"
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    """An HTTP request as the local API received it."""
+
+    method: str
+    path: str  # as sent, percent-encoded, no query
+    query: Sequence[tuple[str, str]]  # decoded, in order, blank values kept
+    headers: Sequence[tuple[str, str]]  # in order, names as sent
+    body: bytes
+    source_ip: str
+    protocol: str = "HTTP/1.1"
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    received_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
+
+    def header(self, name: str) -> str | None:
+        """The last value of a header, matched case-insensitively (as API Gateway does)."""
+        found = None
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                found = value
+        return found
+
+
+def _multi(pairs: Sequence[tuple[str, str]], fold_case: bool) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for key, value in pairs:
+        name = names.setdefault(key.lower(), key) if fold_case else key
+        grouped.setdefault(name, []).append(value)
+    return grouped
+
+
+def _is_binary(content_type: str | None, binary_media_types: Sequence[str]) -> bool:
+    if not content_type or not binary_media_types:
+        return False
+    media_type = content_type.split(";")[0].strip().lower()
+    return any(fnmatch.fnmatch(media_type, pattern.lower()) for pattern in binary_media_types)
+
+
+def encode_body(
+    body: bytes, content_type: str | None, binary_media_types: Sequence[str]
+) -> tuple[str | None, bool]:
+    """The event's ``body`` and ``isBase64Encoded`` for the raw request body."""
+    if not body:
+        return None, False
+    if not _is_binary(content_type, binary_media_types):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode("ascii"), True
+
+
+def _request_time(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def build_event(
+    request: IncomingRequest,
+    *,
+    resource: str,
+    path_parameters: Mapping[str, str],
+    stage: str,
+    claims: Mapping[str, str] | None,
+    binary_media_types: Sequence[str] = (),
+    local_port: int = 0,
+) -> dict[str, Any]:
+    headers = list(request.headers)
+    names = {key.lower() for key, _ in headers}
+    forwarded = request.header("X-Forwarded-For")
+    headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
+    headers.append(
+        (
+            "X-Forwarded-For",
+            f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip,
+        )
+    )
+    if "x-forwarded-port" not in names:
+        headers.append(("X-Forwarded-Port", str(local_port)))
+    if "x-forwarded-proto" not in names:
+        headers.append(("X-Forwarded-Proto", "http"))
+    multi_headers = _multi(headers, fold_case=True)
+    multi_query = _multi(list(request.query), fold_case=False)
+    body, is_base64 = encode_body(request.body, request.header("Content-Type"), binary_media_types)
+    host = request.header("Host") or "localhost"
+    request_context: dict[str, Any] = {
+        "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, resource).hex[:6],
+        "resourcePath": resource,
+        "httpMethod": request.method,
+        "extendedRequestId": uuid.uuid4().hex[:16],
+        "requestTime": _request_time(request.received_ms),
+        "path": f"/{stage}{unquote(request.path)}",
+        "accountId": ACCOUNT_ID,
+        "protocol": request.protocol,
+        "stage": stage,
+        "domainPrefix": host.split(".")[0].split(":")[0],
+        "requestTimeEpoch": request.received_ms,
+        "requestId": request.request_id,
+        "identity": {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": request.source_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": request.header("User-Agent"),
+            "user": None,
+        },
+        "domainName": host,
+        "apiId": API_ID,
+    }
+    if claims is not None:
+        request_context["authorizer"] = {"claims": dict(claims)}
+    return {
+        "resource": resource,
+        "path": unquote(request.path),
+        "httpMethod": request.method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": (
+            {name: values[-1] for name, values in multi_query.items()} or None
+        ),
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": dict(path_parameters) or None,
+        "stageVariables": None,
+        "requestContext": request_context,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+class LambdaContext:
+    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
+
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))

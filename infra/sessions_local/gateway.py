@@ -1,0 +1,172 @@
+"""The gateway: from an HTTP request to a function's response, in API Gateway's order.
+
+1. route: no resource matches the path, 404 (MISSING_AUTHENTICATION_TOKEN); a CORS preflight
+   (``OPTIONS`` on a resource that does not define it) is answered here, without a token; a
+   method the resource lacks, its mock integration if the template declares one, else 405;
+2. body: larger than API Gateway's 10 MB payload limit, REQUEST_TOO_LARGE (413 by default);
+3. authorizer: a missing or bad ID token, 401 (UNAUTHORIZED), and the function is not called;
+4. the function, with a proxy event; its response is passed on as it is (plus API Gateway's
+   ``x-amzn-RequestId``); a function that raises, times out or answers something malformed,
+   INTEGRATION_FAILURE (502 by default).
+
+Each gateway error is the template's gateway response of that type when it declares one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from sessions_local.events import IncomingRequest, build_event
+from sessions_local.functions import FunctionFailed, LocalFunction, ProxyResponse
+from sessions_local.responses import GatewayResponses, Rendered, preflight
+from sessions_local.routing import RouteTable
+from sessions_local.tokens import TokenRejected, TokenVerifier, gateway_claims
+
+log = logging.getLogger("sessions_local")
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+GATEWAY = "gateway"
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    verifier: TokenVerifier
+    header: str = "Authorization"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    response: ProxyResponse
+    handled_by: str  # GATEWAY, or the function's logical id
+    note: str = ""  # why the gateway refused, for the log
+
+
+class LocalGateway:
+    def __init__(
+        self,
+        routes: RouteTable,
+        functions: Mapping[str, LocalFunction],
+        authorizers: Mapping[str, Authorizer],
+        responses: GatewayResponses,
+        stage: str,
+        mocks: Mapping[tuple[str, str], Rendered] | None = None,
+        binary_media_types: tuple[str, ...] = (),
+        before_invoke: Callable[[], object] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.routes = routes
+        self.functions = functions
+        self.authorizers = authorizers
+        self.responses = responses
+        self.mocks = mocks or {}
+        self.stage = stage
+        self.binary_media_types = binary_media_types
+        self.before_invoke = before_invoke
+        self.port = port
+
+    def _refuse(
+        self,
+        request: IncomingRequest,
+        kind: str,
+        status: HTTPStatus,
+        detail: str,
+        note: str = "",
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> Outcome:
+        context = {
+            "httpMethod": request.method,
+            "path": request.path,
+            "stage": self.stage,
+            "identity.sourceIp": request.source_ip,
+        }
+        response = self.responses.error(kind, status, detail, request.request_id, headers, context)
+        return Outcome(response, GATEWAY, note or detail)
+
+    def handle(self, request: IncomingRequest) -> Outcome:
+        found = self.routes.match(request.path)
+        if found is None:
+            return self._refuse(
+                request,
+                "MISSING_AUTHENTICATION_TOKEN",
+                HTTPStatus.NOT_FOUND,
+                f"No route matches {request.method} {request.path}",
+            )
+        resource, path_parameters = found
+        route = resource.route_for(request.method)
+        if route is None and request.method == "OPTIONS":
+            methods = resource.allowed_methods()
+            response = preflight(methods, request.request_id, self.responses.cors)
+            return Outcome(response, GATEWAY, "CORS preflight")
+        if route is None:
+            mock = self.mocks.get((resource.path, request.method)) or self.mocks.get(
+                (resource.path, "ANY")
+            )
+            if mock is not None:
+                context = {"httpMethod": request.method, "resourcePath": resource.path}
+                response = self.responses.mock(mock, request.request_id, context)
+                return Outcome(response, GATEWAY, "mock integration")
+            allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
+            return self._refuse(
+                request,
+                "METHOD_NOT_ALLOWED",
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                f"{resource.path} supports {allowed}",
+                headers=(("Allow", allowed),),
+            )
+        if len(request.body) > MAX_PAYLOAD_BYTES:
+            return self._refuse(request, *too_large())
+        claims = None
+        if route.authorizer is not None:
+            authorizer = self.authorizers[route.authorizer]
+            header = request.header(authorizer.header)
+            try:
+                claims = gateway_claims(authorizer.verifier.verify(header))
+            except TokenRejected as rejected:
+                detail = (
+                    f"Send a Cognito ID token in the {authorizer.header} header"
+                    if header is None or not header.strip()
+                    else "The token has expired"
+                    if str(rejected) == "expired"
+                    else "The token is not valid for this API"
+                )
+                return self._refuse(
+                    request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, f"token {rejected}"
+                )
+        function = self.functions[route.function]
+        if self.before_invoke is not None:
+            self.before_invoke()
+        event = build_event(
+            request,
+            resource=resource.path,
+            path_parameters=path_parameters,
+            stage=self.stage,
+            claims=claims,
+            binary_media_types=self.binary_media_types,
+            local_port=self.port,
+        )
+        try:
+            response = function.invoke(event)
+        except FunctionFailed as failure:
+            log.error("%s", failure)
+            outcome = self._refuse(
+                request,
+                "INTEGRATION_FAILURE",
+                HTTPStatus.BAD_GATEWAY,
+                "The function failed to produce a response",
+                note=str(failure),
+            )
+            return Outcome(outcome.response, function.name, outcome.note)
+        response.headers.append(("x-amzn-RequestId", request.request_id))
+        return Outcome(response, function.name)
+
+
+def too_large() -> tuple[str, HTTPStatus, str]:
+    """The gateway response for a body over API Gateway's payload limit."""
+    return (
+        "REQUEST_TOO_LARGE",
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "The request body is larger than the gateway's 10 MB limit",
+    )

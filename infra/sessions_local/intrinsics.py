@@ -1,0 +1,138 @@
+"""Resolving CloudFormation intrinsic functions against local values.
+
+The local API knows the values CloudFormation would know after a deploy: parameters (their
+defaults, or overrides), the physical names/ids of the resources it created locally (tables,
+user pool, app client), and the pseudo parameters. Anything else resolves to a stable fake
+(``Ref`` to the logical id, ``GetAtt`` to a fake ARN), which is enough for environment values
+the functions only pass along.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sessions_local.cfn_yaml import TemplateError
+
+ACCOUNT_ID = "123456789012"
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+@dataclass
+class Resolver:
+    region: str
+    stack_name: str
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    physical_ids: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    mappings: Mapping[str, Any] = field(default_factory=dict)
+
+    def pseudo(self, name: str) -> str | None:
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": (
+                f"arn:aws:cloudformation:{self.region}:{ACCOUNT_ID}:stack/{self.stack_name}/local"
+            ),
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }.get(name)
+
+    def ref(self, name: str) -> str:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name.startswith("AWS::"):
+            value = self.pseudo(name)
+            if value is None:
+                raise TemplateError(f"unsupported pseudo parameter {name}")
+            return value
+        return self.physical_ids.get(name, name)
+
+    def get_att(self, resource: str, attribute: str) -> str:
+        if (resource, attribute) in self.attributes:
+            return self.attributes[(resource, attribute)]
+        physical = self.physical_ids.get(resource, resource)
+        if attribute == "Arn":
+            return f"arn:aws:local:{self.region}:{ACCOUNT_ID}:{physical}"
+        return f"{physical}.{attribute}"
+
+    def resolve(self, value: Any) -> Any:
+        """The value with every intrinsic function replaced by what it stands for."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return None if argument == "AWS::NoValue" else self.ref(str(argument))
+            if key == "Condition":
+                return self.condition(str(argument))
+            if key.startswith("Fn::"):
+                return self._function(key[4:], argument)
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def condition(self, name: str) -> bool:
+        if name not in self.conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return bool(self.resolve(self.conditions[name]))
+
+    def _function(self, name: str, argument: Any) -> Any:
+        if name == "GetAtt":
+            parts = argument.split(".", 1) if isinstance(argument, str) else argument
+            return self.get_att(str(parts[0]), str(self.resolve(parts[1])))
+        if name == "Sub":
+            return self._sub(argument)
+        args = self.resolve(argument)
+        if name == "Join":
+            separator, items = args
+            return str(separator).join(str(item) for item in items)
+        if name == "Select":
+            index, items = args
+            return items[int(index)]
+        if name == "Split":
+            separator, text = args
+            return str(text).split(str(separator))
+        if name == "If":
+            condition, when_true, when_false = argument
+            return self.resolve(when_true if self.condition(condition) else when_false)
+        if name == "Equals":
+            return args[0] == args[1]
+        if name == "Not":
+            return not args[0]
+        if name == "And":
+            return all(args)
+        if name == "Or":
+            return any(args)
+        if name == "FindInMap":
+            mapping, top, second = args
+            return self.mappings[mapping][top][second]
+        if name == "Base64":
+            return base64.b64encode(str(args).encode()).decode()
+        if name == "GetAZs":
+            return [f"{self.region}{zone}" for zone in "abc"]
+        raise TemplateError(f"the local API cannot resolve Fn::{name}")
+
+    def _sub(self, argument: Any) -> str:
+        if isinstance(argument, list):
+            text, variables = argument[0], self.resolve(argument[1])
+        else:
+            text, variables = argument, {}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                resource, attribute = name.split(".", 1)
+                return self.get_att(resource, attribute)
+            return self.ref(name)
+
+        return _SUB_VARIABLE.sub(replace, str(text))

@@ -1,0 +1,170 @@
+"""Responses the gateway makes itself: errors, CORS preflights and mock integrations.
+
+Where the template declares them (``GatewayResponses`` on the API, ``mock`` integrations in its
+``DefinitionBody``) they are rendered from it, as API Gateway would: header mapping expressions
+(``'text'``, ``context.requestId``) and the ``application/json`` mapping template with its
+``$context`` variables. Where it does not, the local API answers in the contract's problem+json
+shape. Either way the response carries the CORS headers and ``X-Request-Id``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from sessions_local.functions import ProxyResponse
+
+PROBLEM_JSON = "application/problem+json"
+DEFAULT_ALLOW_HEADERS = "Authorization,Content-Type,If-Match,Idempotency-Key"
+EXPOSE_HEADERS = "ETag,Location,X-Request-Id"
+_CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_.]+))")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A gateway or mock response with every intrinsic resolved."""
+
+    status: int
+    headers: Mapping[str, str]
+    template: str | None
+
+
+@dataclass(frozen=True)
+class Cors:
+    allow_origin: str
+    allow_headers: str = DEFAULT_ALLOW_HEADERS
+    allow_methods: str | None = None  # None: the resource's own methods
+    max_age: str | None = None
+    allow_credentials: bool = False
+
+    def headers(self) -> list[tuple[str, str]]:
+        """The CORS headers of every response."""
+        headers = [
+            ("Access-Control-Allow-Origin", self.allow_origin),
+            ("Access-Control-Expose-Headers", EXPOSE_HEADERS),
+        ]
+        if self.allow_origin != "*":
+            headers.append(("Vary", "Origin"))
+        if self.allow_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        return headers
+
+
+def _map_header(expression: str, context: Mapping[str, str]) -> str | None:
+    """A header mapping expression's value: ``'literal'`` or ``context.x``."""
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+        return expression[1:-1]
+    if expression.startswith("context."):
+        return context.get(expression.removeprefix("context."))
+    return None
+
+
+def render_template(template: str, context: Mapping[str, str]) -> str:
+    """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return context.get(name, match.group(0))
+
+    return _CONTEXT_VARIABLE.sub(replace, template)
+
+
+def _context(request_id: str, message: str, kind: str, extra: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "requestId": request_id,
+        "error.message": message,
+        "error.messageString": json.dumps(message),
+        "error.responseType": kind,
+        **extra,
+    }
+
+
+@dataclass
+class GatewayResponses:
+    cors: Cors
+    declared: Mapping[str, Rendered] = field(default_factory=dict)
+
+    def error(
+        self,
+        kind: str,
+        status: HTTPStatus,
+        detail: str,
+        request_id: str,
+        extra_headers: Iterable[tuple[str, str]] = (),
+        context: Mapping[str, str] | None = None,
+    ) -> ProxyResponse:
+        """The gateway response of type ``kind`` (API Gateway's names, e.g. UNAUTHORIZED)."""
+        declared = self.declared.get(kind)
+        if declared is None:
+            fallback = self.declared.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX")
+            if fallback is not None:
+                declared = Rendered(status.value, fallback.headers, fallback.template)
+        if declared is None:
+            return problem(status, detail, request_id, self.cors, extra_headers)
+        values = _context(request_id, detail, kind, context or {})
+        return self.render(declared, values, extra_headers)
+
+    def render(
+        self,
+        declared: Rendered,
+        context: Mapping[str, str],
+        extra_headers: Iterable[tuple[str, str]] = (),
+    ) -> ProxyResponse:
+        headers: list[tuple[str, str]] = []
+        for name, expression in declared.headers.items():
+            value = _map_header(expression, context)
+            if value is not None:
+                headers.append((name, value))
+        names = {name.lower() for name, _ in headers}
+        headers.extend((name, value) for name, value in extra_headers if name.lower() not in names)
+        body = render_template(declared.template, context) if declared.template else ""
+        if body and "content-type" not in {name.lower() for name, _ in headers}:
+            headers.append(("Content-Type", "application/json"))
+        return ProxyResponse(declared.status, headers, body.encode())
+
+    def mock(
+        self, declared: Rendered, request_id: str, context: Mapping[str, str]
+    ) -> ProxyResponse:
+        return self.render(declared, _context(request_id, "", "", context))
+
+
+def problem(
+    status: HTTPStatus,
+    detail: str,
+    request_id: str,
+    cors: Cors,
+    extra_headers: Iterable[tuple[str, str]] = (),
+) -> ProxyResponse:
+    """The contract's problem+json error, for gateway errors the template does not declare."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": status.phrase,
+        "status": status.value,
+        "detail": detail,
+        "requestId": request_id,
+    }
+    headers = [
+        ("Content-Type", PROBLEM_JSON),
+        ("X-Request-Id", request_id),
+        *cors.headers(),
+        *extra_headers,
+    ]
+    return ProxyResponse(status.value, headers, json.dumps(body).encode())
+
+
+def preflight(methods: Iterable[str], request_id: str, cors: Cors) -> ProxyResponse:
+    """The answer to a CORS preflight, as SAM's generated OPTIONS mock gives it."""
+    allowed = cors.allow_methods or ",".join([*methods, "OPTIONS"])
+    headers = [
+        *cors.headers(),
+        ("Access-Control-Allow-Methods", allowed),
+        ("Access-Control-Allow-Headers", cors.allow_headers),
+        ("X-Request-Id", request_id),
+    ]
+    if cors.max_age is not None:
+        headers.append(("Access-Control-Max-Age", cors.max_age))
+    return ProxyResponse(HTTPStatus.OK.value, headers, b"")

@@ -1,0 +1,152 @@
+"""Creating the template's DynamoDB tables on the local endpoint, when they are missing.
+
+CloudFormation's ``AWS::DynamoDB::Table`` properties become a ``CreateTable`` call (key schema,
+attribute definitions, indexes, streams; billing on demand unless the template provisions
+throughput) and, for ``TimeToLiveSpecification``, an ``UpdateTimeToLive`` call. Tables that
+already exist are left alone; a key schema or index list that differs from the template's is
+reported, not changed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sessions_local.intrinsics import Resolver
+from sessions_local.template import TableSpec
+
+_SIMPLE_TYPES = {"String": "S", "Number": "N", "Binary": "B"}
+_INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    logical_id: str
+    name: str
+    create: Mapping[str, Any]
+    ttl_attribute: str | None
+
+
+def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
+    """The CreateTable request for one template table."""
+    properties = resolver.resolve(dict(spec.properties))
+    name = str(properties.get("TableName") or spec.logical_id)
+    if spec.simple:
+        key = properties.get("PrimaryKey") or {"Name": "id", "Type": "String"}
+        create: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": [
+                {"AttributeName": key["Name"], "AttributeType": _SIMPLE_TYPES[key["Type"]]}
+            ],
+            "KeySchema": [{"AttributeName": key["Name"], "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        return TablePlan(spec.logical_id, name, create, None)
+    throughput = properties.get("ProvisionedThroughput")
+    provisioned = properties.get("BillingMode") == "PROVISIONED" or (
+        "BillingMode" not in properties and throughput is not None
+    )
+    create = {
+        "TableName": name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+    }
+    default_throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    if provisioned:
+        create["ProvisionedThroughput"] = throughput or default_throughput
+    for section in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        indexes = []
+        for index in properties.get(section) or []:
+            local_index = {key: index[key] for key in _INDEX_KEYS if key in index}
+            if provisioned and section == "GlobalSecondaryIndexes":
+                local_index["ProvisionedThroughput"] = (
+                    index.get("ProvisionedThroughput") or default_throughput
+                )
+            indexes.append(local_index)
+        if indexes:
+            create[section] = indexes
+    stream = properties.get("StreamSpecification")
+    if stream and stream.get("StreamViewType"):
+        create["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
+        }
+    ttl = properties.get("TimeToLiveSpecification") or {}
+    ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") in (True, "true") else None
+    return TablePlan(spec.logical_id, name, create, ttl_attribute)
+
+
+class TableProvisioner:
+    """Makes sure the planned tables exist; safe to call again after the endpoint was down."""
+
+    RETRY_AFTER_S = 5.0
+
+    def __init__(self, client: Any, plans: list[TablePlan]) -> None:
+        self._client = client
+        self.plans = plans
+        self._lock = threading.Lock()
+        self._ready = False
+        self._last_attempt = 0.0
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def ensure(self) -> list[str]:
+        """Create what is missing; returns notes for the console. Raises on connection errors."""
+        with self._lock:
+            if self._ready:
+                return []
+            self._last_attempt = time.monotonic()
+            notes = self._ensure()
+            self._ready = True
+            return notes
+
+    def ensure_quietly(self) -> list[str] | None:
+        """``ensure`` at most every few seconds while the endpoint is down; None on failure."""
+        if self._ready or time.monotonic() - self._last_attempt < self.RETRY_AFTER_S:
+            return []
+        try:
+            return self.ensure()
+        except Exception:  # the functions then meet the same failure and answer 503
+            return None
+
+    def _ensure(self) -> list[str]:
+        existing: set[str] = set()
+        for page in self._client.get_paginator("list_tables").paginate():
+            existing.update(page["TableNames"])
+        notes = []
+        for plan in self.plans:
+            if plan.name in existing:
+                notes.extend(self._compare(plan))
+                continue
+            self._client.create_table(**plan.create)
+            self._client.get_waiter("table_exists").wait(
+                TableName=plan.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+            )
+            if plan.ttl_attribute:
+                self._client.update_time_to_live(
+                    TableName=plan.name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": plan.ttl_attribute},
+                )
+            notes.append(f"created table {plan.name}")
+        return notes
+
+    def _compare(self, plan: TablePlan) -> list[str]:
+        table = self._client.describe_table(TableName=plan.name)["Table"]
+        notes = [f"using existing table {plan.name}"]
+        if table.get("KeySchema") != plan.create["KeySchema"]:
+            notes.append(f"warning: {plan.name} has a different key schema than the template")
+        for section in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            have = {index["IndexName"] for index in table.get(section) or []}
+            want = {index["IndexName"] for index in plan.create.get(section) or []}
+            if have != want:
+                notes.append(
+                    f"warning: {plan.name} {section} are {sorted(have)}, "
+                    f"the template has {sorted(want)}"
+                )
+        return notes
