@@ -1,0 +1,174 @@
+"""API Gateway REST proxy events and Lambda contexts, as the five handlers receive them.
+
+``rest_event`` builds the event ``sam local generate-event apigateway aws-proxy`` produces,
+with the Cognito authorizer's verified claims in ``requestContext.authorizer.claims``.
+``Reply`` reads a handler's answer the way API Gateway does: ``headers`` and
+``multiValueHeaders`` merged into one set of response headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+API_ID = "1234567890"
+STAGE = "v1"
+USER_POOL = "us-east-1_Example1"
+
+
+def claims_for(sub: str, username: str | None = None) -> dict[str, str]:
+    """The claims the Cognito authorizer passes on for a user's ID token (all strings)."""
+    name = username or sub
+    return {
+        "sub": sub,
+        "email": f"{name}@example.com",
+        "email_verified": "true",
+        "cognito:username": name,
+        "aud": "exampleclientid",
+        "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{USER_POOL}",
+        "token_use": "id",
+        "auth_time": "1700000000",
+        "iat": "1700000000",
+        "exp": "Tue Nov 14 23:13:20 UTC 2023",
+    }
+
+
+def _resource(path: str) -> tuple[str, dict[str, str] | None]:
+    match = re.fullmatch(r"/sessions/([^/]+)", path)
+    if match:
+        return "/sessions/{id}", {"id": match.group(1)}
+    return path, None
+
+
+def rest_event(
+    method: str,
+    path: str,
+    *,
+    claims: dict[str, str] | None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: str | None = None,
+    is_base64: bool = False,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """One REST proxy event; ``claims=None`` is a route the authorizer did not protect."""
+    resource, path_parameters = _resource(path)
+    request_id = request_id or str(uuid.uuid4())
+    all_headers = {
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate, br",
+        "Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "unit-tests/1.0",
+        "X-Amzn-Trace-Id": "Root=1-5e66d96f-7491f09xmpl79d18acf3d050",
+        "X-Forwarded-For": "127.0.0.1",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+    }
+    if claims is not None:
+        all_headers["Authorization"] = "Bearer eyJraWQiOiJleGFtcGxlIn0.e30.c2lnbmF0dXJl"
+    if body is not None:
+        all_headers["Content-Type"] = "application/json"
+    all_headers.update(headers or {})
+    request_context: dict[str, Any] = {
+        "accountId": ACCOUNT_ID,
+        "resourceId": "123456",
+        "stage": STAGE,
+        "requestId": request_id,
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+        "requestTimeEpoch": int(time.time() * 1000),
+        "identity": {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "accessKey": None,
+            "sourceIp": "127.0.0.1",
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": "unit-tests/1.0",
+            "user": None,
+        },
+        "path": f"/{STAGE}{path}",
+        "resourcePath": resource,
+        "httpMethod": method,
+        "apiId": API_ID,
+        "protocol": "HTTP/1.1",
+    }
+    if claims is not None:
+        request_context["authorizer"] = {"claims": claims}
+    return {
+        "body": body,
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "isBase64Encoded": is_base64,
+        "queryStringParameters": dict(query) if query else None,
+        "multiValueQueryStringParameters": (
+            {name: [value] for name, value in query.items()} if query else None
+        ),
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "headers": all_headers,
+        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "requestContext": request_context,
+    }
+
+
+@dataclass
+class LambdaContext:
+    """The attributes and the one method Powertools and the handlers use."""
+
+    function_name: str = "sessions-api-function"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = (
+        f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:sessions-api-function"
+    )
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/sessions-api-function"
+    log_stream_name: str = "2030/01/31/[$LATEST]0123456789abcdef"
+    remaining_millis: int = 10_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+@dataclass
+class Reply:
+    """A handler's response as the client sees it through API Gateway."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
+    event: dict[str, Any]
+
+    @classmethod
+    def of(cls, response: dict[str, Any], event: dict[str, Any]) -> Reply:
+        merged: dict[str, list[str]] = {}
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            merged.setdefault(name.lower(), []).extend(values)
+        for name, value in (response.get("headers") or {}).items():
+            merged.setdefault(name.lower(), []).append(value)
+        repeated = {name: values for name, values in merged.items() if len(values) > 1}
+        assert not repeated, f"headers sent more than once: {repeated}"
+        assert not response.get("isBase64Encoded"), "a JSON API answers in text"
+        headers = {name: values[0] for name, values in merged.items()}
+        return cls(response["statusCode"], headers, response.get("body") or "", event)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def request_id(self) -> str:
+        return str(self.event["requestContext"]["requestId"])
+
+
+def base64_body(data: bytes) -> str:
+    return base64.b64encode(data).decode()

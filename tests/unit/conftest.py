@@ -1,0 +1,118 @@
+"""Fixtures: the functions' environment, moto's DynamoDB with the stack's tables, and the
+instruments of harness.py bound to the very client the functions use."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.retries import standard
+from moto import mock_aws
+from session_actions.idempotency import _idempotent_create
+from session_actions.observability import logger
+from session_actions.repository import dynamodb_client
+
+from tests.unit.harness import Api, DynamoCalls, Faults, Store
+from tests.unit.tables import table_definitions
+
+SESSIONS_TABLE = "sessions-unit-test"
+IDEMPOTENCY_TABLE = "sessions-idempotency-unit-test"
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "SESSIONS_TABLE_NAME": SESSIONS_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+        "CURSOR_SECRET": "unit-test-cursor-secret",
+        "ALLOWED_ORIGIN": "https://app.example.com",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "SessionsApi",
+        "POWERTOOLS_SERVICE_NAME": "sessions-api",
+    }.items():
+        monkeypatch.setenv(name, value)
+    # Every test starts with a new client and idempotency store, bound to its own moto.
+    dynamodb_client.cache_clear()
+    _idempotent_create.cache_clear()
+    # The SDK's retries still run in full; only their waiting is skipped.
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+
+
+@pytest.fixture(scope="session")
+def mocked_aws() -> Iterator[None]:
+    """One moto for the whole run (starting it anew costs a new boto3 session every test)."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def aws(environment: None, mocked_aws: None) -> Iterator[None]:
+    """moto's DynamoDB with just the two tables of template.yaml, empty."""
+    admin = boto3.client("dynamodb", region_name=REGION)
+    for name in admin.list_tables()["TableNames"]:
+        admin.delete_table(TableName=name)
+    names = {"SESSIONS_TABLE_NAME": SESSIONS_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE}
+    for variable, definition in table_definitions().items():
+        admin.create_table(TableName=names[variable], **definition)
+    yield
+    dynamodb_client.cache_clear()
+    _idempotent_create.cache_clear()
+
+
+@pytest.fixture
+def api() -> Api:
+    return Api()
+
+
+@pytest.fixture
+def calls() -> DynamoCalls:
+    return DynamoCalls(dynamodb_client(), SESSIONS_TABLE)
+
+
+@pytest.fixture
+def faults() -> Faults:
+    return Faults(dynamodb_client())
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store(boto3.client("dynamodb", region_name=REGION), SESSIONS_TABLE, IDEMPOTENCY_TABLE)
+
+
+class Logs:
+    """The functions' log lines (JSON, as CloudWatch receives them) written during a test."""
+
+    def __init__(self, stream: io.StringIO) -> None:
+        self._stream = stream
+
+    @property
+    def text(self) -> str:
+        return self._stream.getvalue()
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def logs() -> Iterator[Logs]:
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield Logs(stream)
+    finally:
+        handler.setStream(previous)
