@@ -12,12 +12,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from sessions_local.cfn_yaml import TemplateError
-from sessions_local.local_api import TOKEN_PATH, LocalApi, Settings, StartReport
-from sessions_local.server import LocalHttpServer, configure_logging
-from sessions_local.template import find_template
-from sessions_local.userpool import MAX_TTL_S
+from sessions_local import MAX_TOKEN_TTL_S, TOKEN_PATH
+
+if TYPE_CHECKING:
+    from sessions_local.local_api import LocalApi, StartReport
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -33,8 +33,8 @@ def _port(text: str) -> int:
 
 def _ttl(text: str) -> int:
     value = int(text)
-    if not 1 <= value <= MAX_TTL_S:
-        raise argparse.ArgumentTypeError(f"from 1 to {MAX_TTL_S} seconds")
+    if not 1 <= value <= MAX_TOKEN_TTL_S:
+        raise argparse.ArgumentTypeError(f"from 1 to {MAX_TOKEN_TTL_S} seconds")
     return value
 
 
@@ -126,6 +126,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    # Imported here: `sessions-local token` needs none of this and should start fast.
+    from sessions_local.cfn_yaml import TemplateError
+    from sessions_local.local_api import LocalApi, Settings
+    from sessions_local.server import LocalHttpServer, configure_logging
+    from sessions_local.template import find_template
+
     configure_logging()
     try:
         template = args.template or find_template(Path.cwd())

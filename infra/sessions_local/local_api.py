@@ -17,6 +17,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.aws_local import EmbeddedAws, client, isolate_environment
 from sessions_local.docs import SWAGGER_PAGE, openapi_document, swagger_asset
 from sessions_local.events import IncomingRequest
@@ -28,12 +29,10 @@ from sessions_local.routing import RouteTable, normalise
 from sessions_local.tables import TableProvisioner, plan_table
 from sessions_local.template import LocalTemplate, ResponseSpec, read_template
 from sessions_local.tokens import TokenVerifier
-from sessions_local.userpool import MAX_TTL_S, LocalUserPool
+from sessions_local.userpool import LocalUserPool
 
 log = logging.getLogger("sessions_local")
 
-TOKEN_PATH = "/_local/token"  # noqa: S105 - a URL path, not a secret
-HEALTH_PATH = "/_local/health"
 LOCAL = "local"
 # Set for the functions unless the developer's shell already sets them.
 LOCAL_DEFAULTS = {
@@ -317,9 +316,11 @@ def parse_token_request(body: bytes) -> tuple[str, int | None]:
         raise TokenRequestError("username must be 1-128 printable characters without spaces")
     ttl = data.get("ttl")
     if ttl is not None and (
-        not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= MAX_TTL_S
+        not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= MAX_TOKEN_TTL_S
     ):
-        raise TokenRequestError(f"ttl must be a whole number of seconds from 1 to {MAX_TTL_S}")
+        raise TokenRequestError(
+            f"ttl must be a whole number of seconds from 1 to {MAX_TOKEN_TTL_S}"
+        )
     return username, ttl
 
 

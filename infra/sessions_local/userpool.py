@@ -20,7 +20,6 @@ from typing import Any
 from sessions_local.template import ClientSpec, UserPoolSpec
 
 DEFAULT_TTL_S = 3600
-MAX_TTL_S = 86400
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
