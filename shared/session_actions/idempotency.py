@@ -29,13 +29,14 @@ if TYPE_CHECKING:
 
 KEY_HEADER = "Idempotency-Key"
 KEY_TTL_SECONDS = 24 * 60 * 60
-_PRINTABLE_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
+KEY_REGEX = r"^[\x20-\x7e]{1,255}$"
+_PRINTABLE_KEY = re.compile(KEY_REGEX)
 
 CreateFunction = Callable[..., dict[str, Any]]
 
 
 def check_key(key: str) -> str:
-    if not _PRINTABLE_KEY.match(key):
+    if not _PRINTABLE_KEY.fullmatch(key):
         raise InvalidRequest(
             "The Idempotency-Key header is not valid",
             [FieldError(KEY_HEADER, "Must be 1 to 255 printable ASCII characters")],

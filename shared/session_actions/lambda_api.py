@@ -35,7 +35,9 @@ MAX_BODY_BYTES = 16 * 1024
 JSON = "application/json"
 ALLOWED_HEADERS = "Authorization,Content-Type,If-Match,Idempotency-Key"
 EXPOSED_HEADERS = "ETag,Location,X-Request-Id"
-_IF_MATCH = re.compile(r'^\s*(?:(\*)|"(\d{1,15})")\s*$')
+# One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
+IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
+_IF_MATCH = re.compile(IF_MATCH_REGEX)
 
 Event = dict[str, Any]
 Handler = Callable[[Event, "LambdaContext"], dict[str, Any]]
@@ -92,7 +94,7 @@ def expected_version(if_match: str | None) -> int | None:
     """The version an If-Match header demands; None for no header or ``*`` (any version)."""
     if if_match is None:
         return None
-    match = _IF_MATCH.match(if_match)
+    match = _IF_MATCH.fullmatch(if_match)
     if not match:
         raise InvalidRequest(
             "The If-Match header is not valid",

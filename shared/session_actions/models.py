@@ -20,19 +20,26 @@ STATUSES: tuple[Status, ...] = ("scheduled", "active", "completed", "cancelled")
 # Fields the server owns; a body that names one is rejected with a message that says so.
 SERVER_FIELDS = frozenset({"id", "owner", "createdAt", "updatedAt", "version"})
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$"
+# An RFC 3339 date-time with an offset, as a client may send it; ASCII digits only.
+TIMESTAMP_REGEX = (
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
+_RFC3339 = re.compile(TIMESTAMP_REGEX)
 
 
 def format_timestamp(moment: datetime) -> str:
     """UTC, millisecond precision, ending in Z: the one timestamp format of the API."""
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime: its %Y does not pad years before 1000 to four digits on every platform.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def _normalise_timestamp(value: str) -> str:
-    match = _RFC3339.match(value)
+    match = _RFC3339.fullmatch(value)
     if not match:
         raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:00:00Z")
     fraction = (match.group(7) or "0")[:6]
@@ -42,7 +49,11 @@ def _normalise_timestamp(value: str) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError("is not a valid date-time") from None
-    return format_timestamp(moment)
+    try:
+        return format_timestamp(moment)
+    except OverflowError:
+        # 9999-12-31T23:00:00-02:00 is a valid date-time whose UTC year has five digits.
+        raise ValueError("must fall between the years 0001 and 9999 in UTC") from None
 
 
 def _no_control_characters(value: str) -> str:
