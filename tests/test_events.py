@@ -1,0 +1,177 @@
+"""Each function, run in-process on its sample event in events/, answers with its success status.
+
+The tables are moto's, created from template.yaml's own definitions. Every DynamoDB call a
+function makes is recorded and must be allowed by that function's IAM policy in the template,
+so the policies are checked against what the code really does, not only against a list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from session_actions.idempotency import _idempotent_create
+from session_actions.repository import SessionRepository, dynamodb_client
+
+from tests.cloudformation import ROOT, create_table_arguments
+from tests.test_template import PERMISSIONS
+
+REGION = "us-east-1"
+TABLES = {"SessionsTable": "sessions-events-test", "IdempotencyTable": "idempotency-events-test"}
+
+# function folder -> (logical id, expected status)
+CASES = {
+    "create_session": ("CreateSessionFunction", 201),
+    "list_sessions": ("ListSessionsFunction", 200),
+    "get_session": ("GetSessionFunction", 200),
+    "update_session": ("UpdateSessionFunction", 200),
+    "delete_session": ("DeleteSessionFunction", 204),
+}
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "sessions-api-function"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:sessions-api-function"
+    )
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "5d3b1f07-6c2e-4a8d-9b1f-0e7c3a5d2b94"
+    log_group_name: str = "/aws/lambda/sessions-api/function"
+    log_stream_name: str = "2026/11/29/[$LATEST]0123456789abcdef0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 9_000
+
+
+@pytest.fixture(autouse=True)
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "SESSIONS_TABLE_NAME": TABLES["SessionsTable"],
+        "IDEMPOTENCY_TABLE_NAME": TABLES["IdempotencyTable"],
+        "CURSOR_SECRET": "events-test-cursor-secret-0123456789abcdef",
+        "ALLOWED_ORIGIN": "https://app.example.com",
+        "POWERTOOLS_SERVICE_NAME": "sessions-api",
+        "POWERTOOLS_METRICS_NAMESPACE": "SessionsApi",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }.items():
+        monkeypatch.setenv(name, value)
+    dynamodb_client.cache_clear()
+    _idempotent_create.cache_clear()
+    with mock_aws():
+        admin = boto3.client("dynamodb", region_name=REGION)
+        for logical_id, table_name in TABLES.items():
+            admin.create_table(TableName=table_name, **create_table_arguments(logical_id))
+        admin.update_time_to_live(
+            TableName=TABLES["IdempotencyTable"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+        )
+        yield
+    dynamodb_client.cache_clear()
+    _idempotent_create.cache_clear()
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text())
+    return event
+
+
+def seed_session(event: dict[str, Any]) -> None:
+    """The session a get/update/delete event names, stored under the event's caller."""
+    owner = event["requestContext"]["authorizer"]["claims"]["sub"]
+    SessionRepository(dynamodb_client(), TABLES["SessionsTable"]).insert(
+        {
+            "owner": owner,
+            "id": event["pathParameters"]["id"],
+            "title": "Weekly design review",
+            "description": "Walk through the new onboarding flow.",
+            "status": "scheduled",
+            "startsAt": "2026-12-03T14:00:00.000Z",
+            "endsAt": "2026-12-03T15:00:00.000Z",
+            "tags": ["design", "weekly"],
+            "createdAt": "2026-11-29T09:00:00.000Z",
+            "updatedAt": "2026-11-29T09:00:00.000Z",
+            "version": 1,
+        }
+    )
+
+
+def record_calls(client: Any) -> list[tuple[str, str]]:
+    """(IAM action, resource) of every call the client makes from now on."""
+    calls: list[tuple[str, str]] = []
+    logical_ids = {table_name: logical_id for logical_id, table_name in TABLES.items()}
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        resource = logical_ids[params["TableName"]]
+        if "IndexName" in params:
+            resource += f"/index/{params['IndexName']}"
+        calls.append((f"dynamodb:{model.name}", resource))
+
+    client.meta.events.register("provide-client-params.dynamodb.*", record)
+    return calls
+
+
+def response_headers(response: dict[str, Any]) -> dict[str, str]:
+    """Single- and multi-value headers together, as API Gateway merges them."""
+    merged = {
+        name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()
+    }
+    merged.update(response.get("headers") or {})
+    return merged
+
+
+def test_every_function_has_an_event() -> None:
+    assert {path.stem for path in (ROOT / "events").glob("*.json")} == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_handler_answers_its_event(name: str) -> None:
+    logical_id, status = CASES[name]
+    event = load_event(name)
+    if event["pathParameters"]:
+        seed_session(event)
+    calls = record_calls(dynamodb_client())
+    handler = importlib.import_module(f"functions.{name}.app").handler
+
+    response = handler(event, LambdaContext())
+
+    assert response["statusCode"] == status, response.get("body")
+    headers = response_headers(response)
+    assert headers["X-Request-Id"] == event["requestContext"]["requestId"]
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    if status == 204:
+        assert not response.get("body")
+    else:
+        assert isinstance(json.loads(response["body"]), dict)
+    # Every call the code made is one the template's IAM policy allows for this function.
+    allowed = PERMISSIONS[logical_id]
+    assert calls, "the function made no DynamoDB call"
+    for action, resource in calls:
+        assert resource in allowed.get(action, set()), f"{logical_id}: {action} on {resource}"
+
+
+def test_created_session_is_the_callers() -> None:
+    event = load_event("create_session")
+    handler = importlib.import_module("functions.create_session.app").handler
+    response = handler(event, LambdaContext())
+    assert response["statusCode"] == 201
+    session = json.loads(response["body"])
+    assert response_headers(response)["Location"] == f"/sessions/{session['id']}"
+    owner = event["requestContext"]["authorizer"]["claims"]["sub"]
+    stored = SessionRepository(dynamodb_client(), TABLES["SessionsTable"]).get(owner, session["id"])
+    assert stored is not None
+    assert stored["title"] == json.loads(event["body"])["title"]

@@ -1,0 +1,464 @@
+"""template.yaml says what the contract and the code need: routes, authorizer, IAM, tables.
+
+Most checks read the template itself. The last ones read it as CloudFormation will, after
+AWS SAM's own transform (run with the SAM CLI that `make check-template` installs).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.cloudformation import ROOT, resources, template
+
+# logical id -> (method, path, folder under functions/)
+ROUTES = {
+    "CreateSessionFunction": ("POST", "/sessions", "create_session"),
+    "ListSessionsFunction": ("GET", "/sessions", "list_sessions"),
+    "GetSessionFunction": ("GET", "/sessions/{id}", "get_session"),
+    "UpdateSessionFunction": ("PUT", "/sessions/{id}", "update_session"),
+    "DeleteSessionFunction": ("DELETE", "/sessions/{id}", "delete_session"),
+}
+
+SESSIONS = "SessionsTable"
+BY_ID = "SessionsTable/index/ById"
+BY_OWNER_STATUS = "SessionsTable/index/ByOwnerStatus"
+IDEMPOTENCY = "IdempotencyTable"
+
+# Exactly what each function's code does: action -> the resources it does it on.
+PERMISSIONS: dict[str, dict[str, set[str]]] = {
+    "CreateSessionFunction": {
+        "dynamodb:PutItem": {SESSIONS, IDEMPOTENCY},
+        "dynamodb:GetItem": {IDEMPOTENCY},
+        "dynamodb:UpdateItem": {IDEMPOTENCY},
+        "dynamodb:DeleteItem": {IDEMPOTENCY},
+    },
+    "ListSessionsFunction": {"dynamodb:Query": {SESSIONS, BY_OWNER_STATUS}},
+    "GetSessionFunction": {"dynamodb:GetItem": {SESSIONS}, "dynamodb:Query": {BY_ID}},
+    "UpdateSessionFunction": {"dynamodb:UpdateItem": {SESSIONS}, "dynamodb:Query": {BY_ID}},
+    "DeleteSessionFunction": {"dynamodb:DeleteItem": {SESSIONS}, "dynamodb:Query": {BY_ID}},
+}
+
+# Environment each function needs beyond what Globals gives all of them.
+OWN_ENVIRONMENT = {
+    "CreateSessionFunction": {"IDEMPOTENCY_TABLE_NAME"},
+    "ListSessionsFunction": {"CURSOR_SECRET"},
+    "GetSessionFunction": set(),
+    "UpdateSessionFunction": set(),
+    "DeleteSessionFunction": set(),
+}
+SHARED_ENVIRONMENT = {
+    "SESSIONS_TABLE_NAME",
+    "ALLOWED_ORIGIN",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+}
+
+GATEWAY_RESPONSES = {
+    "UNAUTHORIZED": 401,
+    "ACCESS_DENIED": 403,
+    "THROTTLED": 429,
+    "BAD_REQUEST_BODY": 400,
+    "BAD_REQUEST_PARAMETERS": 400,
+    # REST APIs answer an unknown route with this type; the contract says 404.
+    "MISSING_AUTHENTICATION_TOKEN": 404,
+    # The contract makes any body over 16 KiB a 400, API Gateway's own limit included.
+    "REQUEST_TOO_LARGE": 400,
+    "DEFAULT_4XX": 400,
+    "DEFAULT_5XX": 500,
+}
+EXPOSED = {"ETag", "Location", "X-Request-Id"}
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    return resources("AWS::Serverless::Function")
+
+
+def globals_function() -> dict[str, Any]:
+    result: dict[str, Any] = template()["Globals"]["Function"]
+    return result
+
+
+def api_properties() -> dict[str, Any]:
+    result: dict[str, Any] = resources("AWS::Serverless::Api")["SessionsApi"]["Properties"]
+    return result
+
+
+def resource_name(value: Any) -> str:
+    """A policy Resource as a short name: SessionsTable, or SessionsTable/index/ById."""
+    if isinstance(value, dict) and list(value) == ["Fn::GetAtt"]:
+        logical_id, attribute = value["Fn::GetAtt"]
+        assert attribute == "Arn", value
+        return str(logical_id)
+    if isinstance(value, dict) and list(value) == ["Fn::Sub"]:
+        match = re.fullmatch(r"\$\{(\w+)\.Arn\}(/index/\w+)", value["Fn::Sub"])
+        assert match, value
+        return match.group(1) + match.group(2)
+    raise AssertionError(f"unexpected policy resource {value!r}")
+
+
+def granted(logical_id: str) -> dict[str, set[str]]:
+    """action -> resources, from the function's inline policy statements."""
+    grants: dict[str, set[str]] = {}
+    for policy in functions()[logical_id]["Properties"]["Policies"]:
+        # Explicit statements only: no managed policies, no SAM policy templates.
+        assert isinstance(policy, dict), policy
+        assert set(policy) == {"Version", "Statement"}, policy
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert set(statement) <= {"Sid", "Effect", "Action", "Resource"}, statement
+            actions = statement["Action"]
+            targets = statement["Resource"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                for target in [targets] if isinstance(targets, dict) else targets:
+                    grants.setdefault(action, set()).add(resource_name(target))
+    return grants
+
+
+def test_each_route_has_its_own_function_and_handler_file() -> None:
+    assert set(functions()) == set(ROUTES)
+    seen: set[tuple[str, str]] = set()
+    for logical_id, (method, path, folder) in ROUTES.items():
+        properties = functions()[logical_id]["Properties"]
+        events = properties["Events"]
+        assert len(events) == 1, f"{logical_id} must serve exactly one route"
+        (event,) = events.values()
+        assert event["Type"] == "Api"
+        assert event["Properties"]["RestApiId"] == {"Ref": "SessionsApi"}
+        route = (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+        assert route == (method, path)
+        assert (method, path) not in seen
+        seen.add((method, path))
+
+        assert properties["CodeUri"].rstrip("/") == f"functions/{folder}"
+        handler = properties.get("Handler", globals_function()["Handler"])
+        module, _, name = handler.rpartition(".")
+        source = ROOT / "functions" / folder / f"{module.replace('.', '/')}.py"
+        assert source.is_file(), f"{logical_id}: {source} is missing"
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        defined = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        } | {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert name in defined, f"{source} defines no {name}"
+
+
+def test_functions_share_runtime_layer_and_observability_settings() -> None:
+    glob = globals_function()
+    assert glob["Runtime"] == "python3.13"
+    assert glob["Tracing"] == "Active"
+    assert glob["Layers"] == [{"Ref": "SessionActionsLayer"}]
+    assert glob["LoggingConfig"]["LogFormat"] == "JSON"
+    layer = resources("AWS::Serverless::LayerVersion")["SessionActionsLayer"]
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "shared"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    # The layer's compiled wheels must be built for the functions' architecture.
+    assert [layer["Metadata"]["BuildArchitecture"]] == glob["Architectures"]
+    assert layer["Properties"]["CompatibleArchitectures"] == glob["Architectures"]
+    for logical_id in ROUTES:
+        properties = functions()[logical_id]["Properties"]
+        for key in ("Runtime", "Architectures", "Layers", "Tracing"):
+            assert key not in properties, f"{logical_id} overrides Globals {key}"
+        # Its own log group, with a retention.
+        log_group = properties["LoggingConfig"]["LogGroup"]
+        group = resources("AWS::Logs::LogGroup")[log_group["Ref"]]
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+
+
+def test_each_function_gets_only_the_environment_it_reads() -> None:
+    assert set(globals_function()["Environment"]["Variables"]) == SHARED_ENVIRONMENT
+    variables = globals_function()["Environment"]["Variables"]
+    assert variables["SESSIONS_TABLE_NAME"] == {"Ref": "SessionsTable"}
+    assert variables["ALLOWED_ORIGIN"] == {"Ref": "AllowedOrigin"}
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "sessions-api"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "SessionsApi"
+    for logical_id, names in OWN_ENVIRONMENT.items():
+        own = functions()[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        assert set(own) == names, logical_id
+    create = functions()["CreateSessionFunction"]["Properties"]["Environment"]["Variables"]
+    assert create["IDEMPOTENCY_TABLE_NAME"] == {"Ref": "IdempotencyTable"}
+    secret = functions()["ListSessionsFunction"]["Properties"]["Environment"]["Variables"]
+    assert secret["CURSOR_SECRET"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${CursorSecret}:SecretString}}"
+    }
+    generated = resources("AWS::SecretsManager::Secret")["CursorSecret"]["Properties"]
+    assert generated["GenerateSecretString"]["PasswordLength"] >= 32
+
+
+@pytest.mark.parametrize("logical_id", sorted(PERMISSIONS))
+def test_iam_is_exactly_what_the_function_does(logical_id: str) -> None:
+    assert granted(logical_id) == PERMISSIONS[logical_id]
+
+
+def test_every_method_uses_the_cognito_authorizer() -> None:
+    auth = api_properties()["Auth"]
+    assert auth["DefaultAuthorizer"] == "CognitoAuthorizer"
+    assert auth["AddDefaultAuthorizerToCorsPreflight"] is False
+    authorizer = auth["Authorizers"]["CognitoAuthorizer"]
+    assert authorizer["UserPoolArn"] == {
+        "Fn::If": [
+            "CreateUserPool",
+            {"Fn::GetAtt": ["UserPool", "Arn"]},
+            {"Ref": "ExistingUserPoolArn"},
+        ]
+    }
+    assert authorizer["Identity"]["Header"] == "Authorization"
+    for logical_id in ROUTES:
+        for event in functions()[logical_id]["Properties"]["Events"].values():
+            assert "Auth" not in event["Properties"], f"{logical_id} overrides the authorizer"
+    # The API's own methods (405 for unsupported methods) must not opt out either.
+    for path, methods in api_properties()["DefinitionBody"]["paths"].items():
+        for method, operation in methods.items():
+            assert "security" not in operation, f"{method} {path} sets its own security"
+
+
+def test_cors_allows_the_contract_headers_from_the_configured_origin() -> None:
+    cors = api_properties()["Cors"]
+    assert cors["AllowOrigin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+    allowed = set(cors["AllowHeaders"].strip("'").split(","))
+    assert allowed == {"Authorization", "Content-Type", "If-Match", "Idempotency-Key"}
+    assert set(cors["AllowMethods"].strip("'").split(",")) == {
+        "GET",
+        "POST",
+        "PUT",
+        "DELETE",
+        "OPTIONS",
+    }
+
+
+def _problem_body(template_text: str) -> dict[str, Any]:
+    # $context values are filled in by API Gateway; stand in typical values to parse the JSON.
+    text = template_text.replace("$context.error.messageString", '"Invalid request body"')
+    text = text.replace("$context.requestId", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
+    body: dict[str, Any] = json.loads(text)
+    return body
+
+
+@pytest.mark.parametrize(("response_type", "status"), sorted(GATEWAY_RESPONSES.items()))
+def test_gateway_errors_are_problem_json_with_cors_and_request_id(
+    response_type: str, status: int
+) -> None:
+    response = api_properties()["GatewayResponses"][response_type]
+    assert int(response["StatusCode"]) == status
+    headers = response["ResponseParameters"]["Headers"]
+    assert headers["Content-Type"] == "'application/problem+json'"
+    assert headers["X-Request-Id"] == "context.requestId"
+    assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+    assert set(headers["Access-Control-Expose-Headers"].strip("'").split(",")) == EXPOSED
+    (body_template,) = response["ResponseTemplates"].values()
+    assert '"requestId":"$context.requestId"' in body_template
+    body = _problem_body(body_template)
+    assert set(body) == {"type", "title", "status", "detail", "requestId"}
+    assert body["type"] == "about:blank"
+    assert body["status"] == status
+    if status == 429:
+        assert "Retry-After" in headers
+
+
+def test_every_gateway_response_has_the_problem_shape() -> None:
+    for response_type, response in api_properties()["GatewayResponses"].items():
+        (body_template,) = response["ResponseTemplates"].values()
+        body = _problem_body(body_template)
+        assert body["status"] == int(response["StatusCode"]), response_type
+        # A 5xx says nothing about internals.
+        if body["status"] >= 500:
+            assert "$context.error" not in body_template, response_type
+
+
+def test_unsupported_methods_answer_405_with_allow() -> None:
+    paths = api_properties()["DefinitionBody"]["paths"]
+    allowed = {"/sessions": "GET, POST, OPTIONS", "/sessions/{id}": "GET, PUT, DELETE, OPTIONS"}
+    assert set(paths) == set(allowed)
+    for path, allow in allowed.items():
+        assert set(paths[path]) == {"x-amazon-apigateway-any-method"}
+        any_method = paths[path]["x-amazon-apigateway-any-method"]
+        integration = any_method["x-amazon-apigateway-integration"]
+        assert integration["type"] == "mock"
+        response = integration["responses"]["default"]
+        assert response["statusCode"] == "405"
+        parameters = response["responseParameters"]
+        assert parameters["method.response.header.Allow"] == f"'{allow}'"
+        assert parameters["method.response.header.X-Request-Id"] == "context.requestId"
+        body = _problem_body(response["responseTemplates"]["application/json"])
+        assert body["status"] == 405
+        served = {method for method, route_path, _ in ROUTES.values() if route_path == path}
+        assert set(allow.replace(" ", "").split(",")) == served | {"OPTIONS"}
+
+
+def test_stage_is_throttled_traced_and_access_logged() -> None:
+    api = api_properties()
+    assert api["TracingEnabled"] is True
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ThrottlingRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
+    assert settings["DataTraceEnabled"] is False
+    access = api["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    fields = json.loads(access["Format"])
+    assert fields["requestId"] == "$context.requestId"
+    log_group = resources("AWS::Logs::LogGroup")["ApiAccessLogGroup"]
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+
+
+def _key_schema(definition: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key["AttributeName"], key["KeyType"]) for key in definition["KeySchema"]]
+
+
+def _durable(logical_id: str) -> dict[str, Any]:
+    table = resources("AWS::DynamoDB::Table")[logical_id]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    properties: dict[str, Any] = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["DeletionProtectionEnabled"] is True
+    assert "TableName" not in properties  # a retained table never blocks a new stack
+    return properties
+
+
+def test_sessions_table_keys_and_indexes() -> None:
+    properties = _durable("SessionsTable")
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types == {"owner": "S", "id": "S", "ownerStatus": "S"}
+    assert _key_schema(properties) == [("owner", "HASH"), ("id", "RANGE")]
+    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"ById", "ByOwnerStatus"}
+    assert _key_schema(indexes["ById"]) == [("id", "HASH")]
+    assert indexes["ById"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert _key_schema(indexes["ByOwnerStatus"]) == [("ownerStatus", "HASH"), ("id", "RANGE")]
+    assert indexes["ByOwnerStatus"]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_idempotency_table_matches_powertools_defaults() -> None:
+    properties = _durable("IdempotencyTable")
+    assert properties["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert _key_schema(properties) == [("id", "HASH")]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+def test_user_pool_is_created_or_given() -> None:
+    assert template()["Conditions"]["CreateUserPool"] == {
+        "Fn::Equals": [{"Ref": "ExistingUserPoolArn"}, ""]
+    }
+    pool = resources("AWS::Cognito::UserPool")["UserPool"]
+    client = resources("AWS::Cognito::UserPoolClient")["UserPoolClient"]
+    assert pool["Condition"] == client["Condition"] == "CreateUserPool"
+    assert client["Properties"]["GenerateSecret"] is False
+    assert set(client["Properties"]["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+
+
+def test_outputs() -> None:
+    assert set(template()["Outputs"]) >= {
+        "ApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "SessionsTableName",
+        "IdempotencyTableName",
+    }
+
+
+def test_every_checkov_skip_says_why() -> None:
+    for logical_id, resource in resources().items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), logical_id
+            assert len(skip.get("comment", "")) > 40, f"{logical_id} skips {skip['id']} silently"
+
+
+# ---------------------------------------------------------------- as CloudFormation sees it
+
+SAM_PYTHON = ROOT / ".tools" / "sam" / "bin" / "python"
+LAYER = ROOT / ".aws-sam" / "build" / "SessionActionsLayer" / "python"
+
+# Runs in SAM CLI's own virtualenv: AWS SAM's translator, offline (no account, no IAM lookup).
+_TRANSFORM = """
+import json, sys
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+class NoManagedPolicyLookup:
+    def load(self):
+        return {}
+
+document = yaml_parse(open(sys.argv[1], encoding="utf-8").read())
+for resource in document["Resources"].values():
+    for key in ("CodeUri", "ContentUri"):
+        if key in resource.get("Properties", {}):
+            resource["Properties"][key] = "s3://bucket/key"
+json.dump(transform(document, {}, NoManagedPolicyLookup()), sys.stdout, default=str)
+"""
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    if not SAM_PYTHON.exists():
+        pytest.skip("SAM CLI not installed: run `make check-template` first")
+    environment = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+    done = subprocess.run(  # noqa: S603
+        [str(SAM_PYTHON), "-c", _TRANSFORM, str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_transformed_api_authorizes_every_method_but_preflight(transformed: dict[str, Any]) -> None:
+    body = transformed["Resources"]["SessionsApi"]["Properties"]["Body"]
+    routes: set[tuple[str, str]] = set()
+    for path, methods in body["paths"].items():
+        for method, operation in methods.items():
+            if method == "options":
+                assert "security" not in operation, f"preflight {path} must not need a token"
+                continue
+            assert operation["security"] == [{"CognitoAuthorizer": []}], f"{method} {path}"
+            routes.add((method, path))
+    expected = {(method.lower(), path) for method, path, _ in ROUTES.values()}
+    anything_else = {("x-amazon-apigateway-any-method", path) for _, path, _ in ROUTES.values()}
+    assert routes == expected | anything_else
+    scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
+    assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+
+
+def test_transformed_routes_invoke_their_own_function(transformed: dict[str, Any]) -> None:
+    body = transformed["Resources"]["SessionsApi"]["Properties"]["Body"]
+    for logical_id, (method, path, _) in ROUTES.items():
+        integration = body["paths"][path][method.lower()]["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy"
+        assert f"${{{logical_id}.Arn}}" in integration["uri"]["Fn::Sub"]
+
+
+def test_transformed_roles_add_only_logs_and_xray(transformed: dict[str, Any]) -> None:
+    for logical_id in ROUTES:
+        role = transformed["Resources"][f"{logical_id}Role"]["Properties"]
+        managed = {str(arn).rsplit("/", 1)[-1] for arn in role["ManagedPolicyArns"]}
+        assert managed == {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}, logical_id
+        assert len(role["Policies"]) == 1
+
+
+def test_built_layer_holds_the_package() -> None:
+    if not LAYER.exists():
+        pytest.skip("no `sam build` output: run `make check-template` first")
+    assert (LAYER / "session_actions" / "__init__.py").is_file()
+    (wheel,) = LAYER.glob("pydantic_core-*.dist-info/WHEEL")
+    architecture = globals_function()["Architectures"][0]
+    machine = {"arm64": "aarch64", "x86_64": "x86_64"}[architecture]
+    assert re.search(rf"manylinux\w*_{machine}", wheel.read_text()), wheel.read_text()
