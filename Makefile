@@ -9,12 +9,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: help setup dev test lint unit bench clean
+.PHONY: help setup dev test lint unit bench openapi clean
 
 help:
 	@echo "make dev    start the local API on http://127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make test   lint, type-check and run every test"
 	@echo "make bench  cold-start and request-cost benchmarks"
+	@echo "make openapi  regenerate docs/openapi.json from the handlers"
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13) and "Python 3.13 is required (found " + sys.version.split()[0] + ")")'
@@ -68,6 +69,9 @@ dev: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+openapi: setup
+	$(BIN)/python -m sessions_local.openapi --write
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -6,8 +6,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit
+from session_actions import api_docs
 from session_actions.actions import create_session
-from session_actions.idempotency import create_session_idempotently
+from session_actions.idempotency import KEY_REGEX, create_session_idempotently
 from session_actions.lambda_api import build_resolver, caller, lambda_entry, session_response
 from session_actions.models import SessionCreate
 from session_actions.observability import metrics
@@ -16,10 +17,26 @@ from session_actions.repository import SessionRepository
 app = build_resolver()
 
 
-@app.post("/sessions")
+@app.post(
+    "/sessions",
+    operation_id=api_docs.CREATE,
+    summary="Create a session",
+    description="Creates a session owned by the caller. Send Idempotency-Key to make retries safe.",
+    tags=api_docs.TAGS,
+    # Powertools documents a route's 500 as its own response-validation error unless told here.
+    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+    responses=api_docs.responses({201: api_docs.created()}, 400, 401, 409, 422, 500, 503),
+)
 def create(
     body: Annotated[SessionCreate, Body()],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=api_docs.IDEMPOTENCY_KEY,
+            json_schema_extra={"pattern": KEY_REGEX},
+        ),
+    ] = None,
 ) -> Response[str]:
     repository = SessionRepository.from_environment()
     if idempotency_key is None:

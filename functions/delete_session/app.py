@@ -1,23 +1,47 @@
 """DELETE /sessions/{id}: delete one of the caller's sessions."""
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
+from session_actions import api_docs
 from session_actions.actions import delete_session
 from session_actions.ids import ULID_REGEX
-from session_actions.lambda_api import build_resolver, caller, expected_version, lambda_entry
+from session_actions.lambda_api import (
+    IF_MATCH_REGEX,
+    build_resolver,
+    caller,
+    expected_version,
+    lambda_entry,
+)
 from session_actions.observability import metrics
 from session_actions.repository import SessionRepository
 
 app = build_resolver()
 
 
-@app.delete("/sessions/<id>")
+@app.delete(
+    "/sessions/<id>",
+    operation_id=api_docs.DELETE,
+    summary="Delete a session",
+    description="Deletes one of the caller's sessions.",
+    tags=api_docs.TAGS,
+    # Powertools documents a route's 500 as its own response-validation error unless told here.
+    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+    responses=api_docs.responses({204: api_docs.deleted()}, 400, 401, 403, 404, 412, 500, 503),
+)
 def delete(
-    id: Annotated[str, Path(pattern=ULID_REGEX)],
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    id: Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)],
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description=api_docs.IF_MATCH,
+            json_schema_extra={"pattern": IF_MATCH_REGEX},
+        ),
+    ] = None,
 ) -> Response[None]:
     version = expected_version(if_match)
     delete_session(SessionRepository.from_environment(), caller(app), id, version)

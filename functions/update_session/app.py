@@ -1,13 +1,16 @@
 """PUT /sessions/{id}: change some fields of one of the caller's sessions."""
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
+from session_actions import api_docs
 from session_actions.actions import update_session
 from session_actions.ids import ULID_REGEX
 from session_actions.lambda_api import (
+    IF_MATCH_REGEX,
     build_resolver,
     caller,
     expected_version,
@@ -21,11 +24,30 @@ from session_actions.repository import SessionRepository
 app = build_resolver()
 
 
-@app.put("/sessions/<id>")
+@app.put(
+    "/sessions/<id>",
+    operation_id=api_docs.UPDATE,
+    summary="Update a session",
+    description="Changes the fields sent and keeps the others; null clears a nullable field. "
+    "The version goes up by one.",
+    tags=api_docs.TAGS,
+    # Powertools documents a route's 500 as its own response-validation error unless told here.
+    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+    responses=api_docs.responses(
+        {200: api_docs.session("The updated session.")}, 400, 401, 403, 404, 412, 500, 503
+    ),
+)
 def update(
-    id: Annotated[str, Path(pattern=ULID_REGEX)],
+    id: Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)],
     body: Annotated[SessionUpdate, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description=api_docs.IF_MATCH,
+            json_schema_extra={"pattern": IF_MATCH_REGEX},
+        ),
+    ] = None,
 ) -> Response[str]:
     version = expected_version(if_match)
     session = update_session(SessionRepository.from_environment(), caller(app), id, body, version)

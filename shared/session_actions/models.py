@@ -11,8 +11,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
+
+from session_actions.ids import ULID_REGEX
 
 Status = Literal["scheduled", "active", "completed", "cancelled"]
 STATUSES: tuple[Status, ...] = ("scheduled", "active", "completed", "cancelled")
@@ -26,6 +29,25 @@ TIMESTAMP_REGEX = (
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
 _RFC3339 = re.compile(TIMESTAMP_REGEX)
+# How the API writes every timestamp: UTC, milliseconds, Z.
+UTC_TIMESTAMP_REGEX = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+
+# The text rules below as JSON Schema patterns, for the OpenAPI document. Trimming removes
+# _SPACE (Unicode White_Space, some of it control characters: those go before the check);
+# _CONTROL is Unicode category Cc.
+_SPACE = r"\x09-\x0d\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+
+
+def _trimmed_text_pattern(max_length: int) -> str:
+    """1 to ``max_length`` characters once trimmed, and no control characters inside."""
+    edge = f"[^{_CONTROL}{_SPACE}]"
+    return f"^[{_SPACE}]*{edge}(?:[^{_CONTROL}]{{0,{max_length - 2}}}{edge})?[{_SPACE}]*$"
+
+
+TITLE_PATTERN = _trimmed_text_pattern(200)
+TAG_PATTERN = _trimmed_text_pattern(40)
+DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -75,21 +97,77 @@ def _unique_tags(tags: list[str]) -> list[str]:
     return tags
 
 
+# Each type carries the JSON Schema that says exactly what its validators accept.
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_no_control_characters),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": TITLE_PATTERN,
+            "description": "1 to 200 characters once trimmed; no control characters. "
+            "Stored and returned trimmed.",
+            "examples": ["Design review"],
+        }
+    ),
 ]
 Description = Annotated[
-    str, StringConstraints(max_length=2000), AfterValidator(_only_text_controls)
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_only_text_controls),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 2000,
+            "pattern": DESCRIPTION_PATTERN,
+            "description": "Free text; newline, carriage return and tab are the only "
+            "control characters allowed.",
+        }
+    ),
 ]
 Tag = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
     AfterValidator(_no_control_characters),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": TAG_PATTERN,
+            "description": "1 to 40 characters once trimmed; no control characters.",
+        }
+    ),
 ]
-Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique_tags)]
-Timestamp = Annotated[str, AfterValidator(_normalise_timestamp)]
+Tags = Annotated[
+    list[Tag],
+    Field(
+        max_length=20,
+        description="At most 20, unique once trimmed (case-sensitive).",
+        json_schema_extra={"uniqueItems": True},
+    ),
+    AfterValidator(_unique_tags),
+]
+Timestamp = Annotated[
+    str,
+    AfterValidator(_normalise_timestamp),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": TIMESTAMP_REGEX,
+            "description": "RFC 3339 with an offset, between the years 0001 and 9999 in UTC. "
+            "Returned in UTC with milliseconds (extra digits are truncated).",
+            "examples": ["2030-01-31T09:00:00+01:00"],
+        }
+    ),
+]
+UtcTimestamp = Annotated[
+    str,
+    Field(
+        pattern=UTC_TIMESTAMP_REGEX,
+        json_schema_extra={"format": "date-time", "examples": ["2030-01-31T08:00:00.000Z"]},
+    ),
+]
 
 
 def _check_range(starts_at: str | None, ends_at: str | None) -> None:
@@ -98,18 +176,31 @@ def _check_range(starts_at: str | None, ends_at: str | None) -> None:
         raise ValueError("endsAt must not be earlier than startsAt")
 
 
+def _wire_name(name: str, _: Any) -> str:
+    # The schema calls each field by its name on the wire (startsAt, not "Startsat").
+    return name
+
+
 class _ClientFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, field_title_generator=_wire_name
+    )
+
+
+def _create_schema(schema: dict[str, Any]) -> None:
+    schema["properties"]["tags"]["default"] = []
 
 
 class SessionCreate(_ClientFields):
-    """Body of POST /sessions."""
+    """Body of POST /sessions. Unknown and server-set fields are refused."""
+
+    model_config = ConfigDict(json_schema_extra=_create_schema)
 
     title: Title
     description: Description | None = None
     status: Status = "scheduled"
     startsAt: Timestamp | None = None
-    endsAt: Timestamp | None = None
+    endsAt: Timestamp | None = Field(None, description="Not earlier than startsAt.")
     tags: Tags = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -118,14 +209,25 @@ class SessionCreate(_ClientFields):
         return self
 
 
+def _update_schema(schema: dict[str, Any]) -> None:
+    # A field left out of an update keeps its value: none of them has a default.
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
+    schema["minProperties"] = 1
+
+
 class SessionUpdate(_ClientFields):
     """Body of PUT /sessions/{id}: any non-empty subset of the client fields.
 
-    A field left out keeps its stored value; ``null`` clears a nullable field.
-    Only the fields actually sent (``model_fields_set``) are applied.
+    A field left out keeps its stored value; null clears a nullable field. endsAt must not be
+    earlier than startsAt in the stored result, not only among the fields sent.
     """
 
-    title: Title = None  # type: ignore[assignment]  # absent, never null: see _not_null
+    # Only the fields actually sent (model_fields_set) are applied; title, status and tags
+    # default to None only to mark them absent: an explicit null for them is refused.
+    model_config = ConfigDict(json_schema_extra=_update_schema)
+
+    title: Title = None  # type: ignore[assignment]
     description: Description | None = None
     status: Status = None  # type: ignore[assignment]
     startsAt: Timestamp | None = None
@@ -150,22 +252,57 @@ class SessionUpdate(_ClientFields):
 
 
 class Session(BaseModel):
-    """A session as the API returns it."""
+    """A session as the API returns it: every field is always present."""
 
-    id: str
-    title: str
-    description: str | None
+    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name)
+
+    id: Annotated[str, Field(pattern=ULID_REGEX, description="A ULID, set by the server.")]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=2000)] | None
     status: Status
-    startsAt: str | None
-    endsAt: str | None
-    tags: list[str]
-    createdAt: str
-    updatedAt: str
-    version: int
+    startsAt: UtcTimestamp | None
+    endsAt: UtcTimestamp | None
+    tags: Annotated[list[str], Field(max_length=20, json_schema_extra={"uniqueItems": True})]
+    createdAt: UtcTimestamp
+    updatedAt: UtcTimestamp
+    version: Annotated[
+        int, Field(ge=1, description="1 on create, +1 on every update; the ETag quotes it.")
+    ]
 
 
 class SessionPage(BaseModel):
-    """Body of GET /sessions."""
+    """Body of GET /sessions: one page of the caller's sessions, newest first."""
 
-    items: list[Session]
-    nextCursor: str | None
+    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name)
+
+    items: Annotated[list[Session], Field(max_length=100)]
+    nextCursor: Annotated[
+        str | None,
+        Field(description="Pass back as cursor for the next page; null when nothing follows."),
+    ]
+
+
+class ProblemField(BaseModel):
+    """One invalid part of a request."""
+
+    model_config = ConfigDict(field_title_generator=_wire_name)
+
+    field: Annotated[
+        str, Field(description="Dotted path of the field (tags.3), or the header's name.")
+    ]
+    message: str
+
+
+class Problem(BaseModel):
+    """An error, as application/problem+json (RFC 9457)."""
+
+    model_config = ConfigDict(field_title_generator=_wire_name)
+
+    type: Annotated[str, Field(examples=["about:blank"])]
+    title: Annotated[str, Field(examples=["Bad Request"])]
+    status: Annotated[int, Field(ge=400, le=599)]
+    detail: str
+    errors: Annotated[
+        list[ProblemField], Field(description="Every invalid field of a 400; absent otherwise.")
+    ] = []
+    requestId: Annotated[str, Field(description="The same value as the X-Request-Id header.")]

@@ -1,0 +1,146 @@
+"""What each route answers, said where the route is declared.
+
+The handlers pass these to their route decorators (``responses=``), and the OpenAPI document
+is generated from those declarations: status codes, problem+json bodies, headers and the links
+between operations. Plain data: a Lambda pays nothing for it until a document is generated.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from session_actions.http_errors import PROBLEM_JSON
+from session_actions.ids import ULID_REGEX
+from session_actions.models import Problem, Session, SessionPage
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+TAGS = ["sessions"]
+JSON = "application/json"
+
+# Operation ids, which the links below refer to.
+CREATE = "createSession"
+LIST = "listSessions"
+GET = "getSession"
+UPDATE = "updateSession"
+DELETE = "deleteSession"
+
+# Parameters that more than one route takes.
+SESSION_ID = "The session's id: a ULID, 26 upper-case Crockford base32 characters."
+IF_MATCH = (
+    'Apply only if the session is at this version: its ETag ("3"), or * for any version. '
+    "Without it, the change applies to the current version."
+)
+IDEMPOTENCY_KEY = (
+    "1 to 255 printable ASCII characters, chosen by the client. The same key and body within "
+    "24 hours get the first response again and create nothing new. Keys are per user."
+)
+
+_REQUEST_ID = {
+    "description": "The request's id (API Gateway's); an error body repeats it as requestId.",
+    "schema": {"type": "string", "minLength": 1},
+}
+_ETAG = {
+    "description": 'The session\'s version, quoted ("3"). Send it back in If-Match.',
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+}
+_LOCATION = {
+    "description": "The new session's path.",
+    "schema": {"type": "string", "pattern": "^/sessions/" + ULID_REGEX.removeprefix("^")},
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+# One meaning per status, whichever route answers it.
+_ERRORS: dict[int, str] = {
+    400: "The request is not valid: path, query, a header or the body. `errors` lists every "
+    "invalid field. Bodies that are not JSON, not an object, larger than 16 KiB or not UTF-8 "
+    "are refused here too.",
+    401: "No valid ID token: missing, expired or not from the user pool (the authorizer "
+    "answers), or without a `sub` claim (the function answers).",
+    403: "The session exists but belongs to another user.",
+    404: "No session has this id.",
+    409: "A request with this Idempotency-Key is still in progress; retry shortly.",
+    412: "If-Match does not name the stored version; nothing changed.",
+    422: "This Idempotency-Key was already used with a different body.",
+    500: "An unexpected error. The body says nothing about internals; the log has the error "
+    "under the same requestId.",
+    503: "The database is throttled or unreachable, after the SDK's own retries; nothing was "
+    "written. Retry after Retry-After seconds.",
+}
+
+
+def _headers(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"X-Request-Id": _REQUEST_ID, **(extra or {})}
+
+
+def _problem(status: int) -> OpenAPIResponse:
+    return {
+        "description": f"{HTTPStatus(status).phrase}. {_ERRORS[status]}",
+        "headers": _headers({"Retry-After": _RETRY_AFTER} if status == 503 else None),
+        "content": {PROBLEM_JSON: {"model": Problem}},
+    }
+
+
+def _session_links(session_id: str) -> dict[str, Any]:
+    """What a client can do next with a session and the ETag it was just given."""
+    by_id = {"path.id": session_id}
+    by_id_and_version = {**by_id, "header.If-Match": "$response.header.ETag"}
+    return {
+        "GetSession": {"operationId": GET, "parameters": by_id},
+        "UpdateSession": {"operationId": UPDATE, "parameters": by_id_and_version},
+        "DeleteSession": {"operationId": DELETE, "parameters": by_id_and_version},
+    }
+
+
+def created() -> OpenAPIResponse:
+    return {
+        "description": "Created: the new session. A repeated Idempotency-Key with the same "
+        "body gets the first response again.",
+        "headers": _headers({"ETag": _ETAG, "Location": _LOCATION}),
+        "content": {JSON: {"model": Session}},
+        "links": _session_links("$response.body#/id"),
+    }
+
+
+def session(description: str) -> OpenAPIResponse:
+    return {
+        "description": description,
+        "headers": _headers({"ETag": _ETAG}),
+        "content": {JSON: {"model": Session}},
+        "links": _session_links("$response.body#/id"),
+    }
+
+
+def page() -> OpenAPIResponse:
+    return {
+        "description": "One page of the caller's sessions, newest first.",
+        "headers": _headers(),
+        "content": {JSON: {"model": SessionPage}},
+        "links": {
+            "GetSession": {
+                "operationId": GET,
+                "parameters": {"path.id": "$response.body#/items/0/id"},
+            }
+        },
+    }
+
+
+def deleted() -> OpenAPIResponse:
+    return {
+        "description": "Deleted; no body.",
+        "headers": _headers(),
+        "content": {},  # no body (left out, Powertools would describe the return annotation)
+        "links": {
+            "GetSession": {"operationId": GET, "parameters": {"path.id": "$request.path.id"}}
+        },
+    }
+
+
+def responses(success: dict[int, OpenAPIResponse], *errors: int) -> dict[int, OpenAPIResponse]:
+    """A route's answers: its success, then each error it can give, as problem+json."""
+    return {**success, **{status: _problem(status) for status in sorted(errors)}}
