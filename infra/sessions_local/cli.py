@@ -164,6 +164,7 @@ def serve(args: argparse.Namespace) -> int:
         if api.gateway is not None:
             api.gateway.port = port
         _print_banner(api, args.host, port, report, time.perf_counter() - started)
+        api.warm()
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass

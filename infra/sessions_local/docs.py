@@ -69,7 +69,7 @@ def _from_resolvers(functions: Iterable[LocalFunction]) -> dict[str, Any] | None
     schemas: dict[str, Any] = {}
     for function in functions:
         try:
-            module = function.load()
+            module = function.inspect()
         except FunctionFailed:
             continue
         for value in vars(module).values():

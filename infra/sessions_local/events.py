@@ -161,12 +161,19 @@ def build_event(
 class LambdaContext:
     """What a Lambda handler's ``context`` offers (Powertools reads these)."""
 
-    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str) -> None:
+    def __init__(
+        self,
+        function_name: str,
+        memory_mb: int,
+        timeout_s: int,
+        region: str,
+        aws_request_id: str | None = None,
+    ) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
         self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = aws_request_id or str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
         self.identity = None

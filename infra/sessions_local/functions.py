@@ -1,36 +1,65 @@
-"""Loading the template's functions and invoking them as Lambda would, in this process.
+"""The template's functions, run as Lambda runs them: in execution environments of their own.
 
-A function's module is loaded from its ``CodeUri`` folder by file (``app.handler`` is
-``<CodeUri>/app.py``'s ``handler``), under a module name of its own, so five ``app.py`` files
-live side by side. The response must be a proxy response; anything else is the 502 API Gateway
-answers for a malformed Lambda response, and so is an exception or a run past the Timeout.
+Each environment is a child process (see ``sandbox.py``) with only that function's environment
+variables, its code folder on ``sys.path`` and its handler module imported once (the cold start).
+An environment serves one request at a time, as in Lambda; when all of a function's environments
+are busy, another is started, up to ``max_environments``. A run past the function's ``Timeout``
+stops the environment, as Lambda does.
+
+The response must be a proxy response; anything else is what API Gateway answers for a malformed
+Lambda response, and so is an exception or a time-out.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import importlib.util
+import json
 import logging
+import multiprocessing
 import sys
 import threading
-import time
-import traceback
-from collections.abc import Callable
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from types import ModuleType
 from typing import Any
 
-from sessions_local.events import LambdaContext
+from sessions_local import sandbox
 from sessions_local.template import FunctionSpec
 
 log = logging.getLogger("sessions_local")
 
-Handler = Callable[[dict[str, Any], Any], Any]
+# Lambda's init phase may take 10 s; a busy laptop starting several environments at once gets more.
+INIT_TIMEOUT_S = 30.0
+# API Gateway stops waiting for an integration after 29 s.
+INTEGRATION_TIMEOUT_S = 29.0
+DEFAULT_MAX_ENVIRONMENTS = 4
+# Loaded once by the process that forks environments, so a cold start does not import them again:
+# the SDKs a Python function commonly imports, none of which reads its configuration at import.
+PRELOAD = [
+    "boto3",
+    "botocore.client",
+    "botocore.session",
+    "pydantic",
+    "aws_xray_sdk.core",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.tracing",
+    "aws_lambda_powertools.utilities.idempotency",
+]
 
 
 class FunctionFailed(Exception):
     """The function raised, timed out or answered something that is not a proxy response."""
+
+    def __init__(self, message: str, *, gateway_timeout: bool = False) -> None:
+        super().__init__(message)
+        self.gateway_timeout = gateway_timeout
 
 
 @dataclass
@@ -40,77 +69,189 @@ class ProxyResponse:
     body: bytes = b""
 
 
-def _module_name(spec: FunctionSpec) -> str:
-    return f"sessions_local_function_{spec.logical_id}"
+_context: BaseContext | None = None
+_context_lock = threading.Lock()
+
+
+def _process_context() -> BaseContext:
+    """Environments fork from a clean, single-threaded server process with the SDKs preloaded."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([*PRELOAD, "sessions_local.sandbox"])
+            _context = context
+        return _context
+
+
+def start_process_server() -> None:
+    """Start the server environments fork from (its imports take a moment: start it early)."""
+    from multiprocessing import forkserver
+
+    _process_context()
+    forkserver.ensure_running()
+
+
+class Environment:
+    """One execution environment: a child process with the function's handler loaded."""
+
+    def __init__(self, spec: FunctionSpec, variables: Mapping[str, str]) -> None:
+        self.spec = spec
+        context = _process_context()
+        self._connection, child = context.Pipe()
+        self._process = context.Process(  # type: ignore[attr-defined]
+            target=sandbox.run,
+            args=(child, str(spec.code_uri), spec.handler, dict(variables)),
+            name=f"{spec.logical_id}-environment",
+            daemon=True,
+        )
+        self._process.start()
+        child.close()
+        if not self._connection.poll(INIT_TIMEOUT_S):
+            self.stop()
+            raise FunctionFailed(f"{spec.logical_id}: init took longer than {INIT_TIMEOUT_S:.0f}s")
+        try:
+            kind, detail = self._connection.recv()
+        except EOFError:
+            kind, detail = "init_error", "the environment exited during init"
+        if kind != "ready":
+            self.stop()
+            raise FunctionFailed(f"{spec.logical_id}: init failed: {detail}")
+
+    def invoke(self, event: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
+        """The handler's result; FunctionFailed (and a stopped environment) on time-out."""
+        name = self.spec.logical_id
+        limit = min(float(self.spec.timeout_s), INTEGRATION_TIMEOUT_S)
+        self._connection.send(("invoke", json.dumps(event), dict(context)))
+        if not self._connection.poll(limit + 0.25):
+            self.stop()
+            gateway = self.spec.timeout_s > INTEGRATION_TIMEOUT_S
+            raise FunctionFailed(
+                f"{name} timed out after {limit:.0f}s"
+                + (" (API Gateway's integration limit)" if gateway else ""),
+                gateway_timeout=gateway,
+            )
+        try:
+            kind, payload = self._connection.recv()
+        except EOFError:
+            self.stop()
+            raise FunctionFailed(f"{name}: the environment exited during the invocation") from None
+        if kind != "ok":
+            raise FunctionFailed(f"{name} raised {payload}")
+        return json.loads(payload)
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._process.is_alive())
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            self._connection.send(("stop", None, None))
+        self._process.join(timeout=1)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=1)
+        self._connection.close()
 
 
 class LocalFunction:
-    def __init__(self, spec: FunctionSpec, region: str) -> None:
+    """A function of the template and its pool of execution environments."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        region: str,
+        variables: Mapping[str, str],
+        max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+    ) -> None:
         self.spec = spec
         self.region = region
-        self.module: ModuleType | None = None
-        self._handler: Handler | None = None
-        self._lock = threading.Lock()
+        self.variables = dict(variables)
+        self.max_environments = max_environments
+        self._idle: list[Environment] = []
+        self._started = 0
+        self._stopping = False
+        self._condition = threading.Condition()
+        self._inspected: ModuleType | None = None
 
     @property
     def name(self) -> str:
         return self.spec.logical_id
 
-    def load(self) -> ModuleType:
-        """Import the handler's module (once): the cold start."""
-        with self._lock:
-            if self.module is not None:
-                return self.module
-            module_path, _, attribute = self.spec.handler.rpartition(".")
-            file = self.spec.code_uri.joinpath(*module_path.split(".")).with_suffix(".py")
-            if not file.is_file():
-                raise FunctionFailed(f"{self.name}: handler module {file} does not exist")
-            name = _module_name(self.spec)
-            loader_spec = importlib.util.spec_from_file_location(name, file)
-            if loader_spec is None or loader_spec.loader is None:
-                raise FunctionFailed(f"{self.name}: cannot load {file}")
-            module = importlib.util.module_from_spec(loader_spec)
-            sys.modules[name] = module
-            try:
-                loader_spec.loader.exec_module(module)
-            except Exception as error:
-                del sys.modules[name]
-                raise FunctionFailed(f"{self.name}: importing {file} failed: {error!r}") from error
-            handler = getattr(module, attribute, None)
-            if not callable(handler):
-                raise FunctionFailed(f"{self.name}: {file} has no callable {attribute}")
-            self._handler = handler
-            self.module = module
-            return module
-
-    def invoke(self, event: dict[str, Any]) -> ProxyResponse:
-        self.load()
-        if self._handler is None:  # pragma: no cover - load() sets it or raises
-            raise FunctionFailed(f"{self.name} has no handler")
-        context = LambdaContext(
-            function_name=self.name,
-            memory_mb=self.spec.memory_mb,
-            timeout_s=self.spec.timeout_s,
-            region=self.region,
-        )
-        started = time.monotonic()
+    def _acquire(self) -> Environment:
+        with self._condition:
+            while True:
+                if self._stopping:
+                    raise FunctionFailed(f"{self.name} is stopping")
+                if self._idle:
+                    return self._idle.pop()
+                if self._started < self.max_environments:
+                    self._started += 1
+                    break
+                self._condition.wait()
         try:
-            result = self._handler(event, context)
-        except Exception as error:
-            log.error(
-                "%s raised %s\n%s", self.name, type(error).__name__, traceback.format_exc().rstrip()
-            )
-            raise FunctionFailed(f"{self.name} raised {type(error).__name__}") from error
-        elapsed = time.monotonic() - started
-        if elapsed > self.spec.timeout_s:
-            log.error(
-                "%s ran %.1fs, past its Timeout of %ss: Lambda would have stopped it",
-                self.name,
-                elapsed,
-                self.spec.timeout_s,
-            )
-            raise FunctionFailed(f"{self.name} timed out")
+            return Environment(self.spec, self.variables)  # a cold start
+        except BaseException:
+            with self._condition:
+                self._started -= 1
+                self._condition.notify()
+            raise
+
+    def _release(self, environment: Environment) -> None:
+        with self._condition:
+            if environment.alive and not self._stopping:
+                self._idle.append(environment)
+            else:
+                self._started -= 1
+                environment.stop()
+            self._condition.notify()
+
+    def warm(self) -> None:
+        """Start one environment now (and so surface import errors at start-up)."""
+        self._release(self._acquire())
+
+    def invoke(self, event: Mapping[str, Any]) -> ProxyResponse:
+        environment = self._acquire()
+        context = {
+            "function_name": self.name,
+            "memory_mb": self.spec.memory_mb,
+            "timeout_s": self.spec.timeout_s,
+            "region": self.region,
+            "aws_request_id": str(uuid.uuid4()),
+        }
+        try:
+            result = environment.invoke(event, context)
+        finally:
+            self._release(environment)
         return to_proxy_response(result, self.name)
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopping = True
+            idle, self._idle = self._idle, []
+            self._condition.notify_all()
+        for environment in idle:
+            environment.stop()
+
+    def inspect(self) -> ModuleType:
+        """The handler module imported into this process, only to read what it declares."""
+        if self._inspected is not None:
+            return self._inspected
+        module_path, _, _ = self.spec.handler.rpartition(".")
+        file = self.spec.code_uri.joinpath(*module_path.split(".")).with_suffix(".py")
+        name = f"sessions_local_inspected_{self.name}"
+        loader_spec = importlib.util.spec_from_file_location(name, file)
+        if loader_spec is None or loader_spec.loader is None:
+            raise FunctionFailed(f"{self.name}: cannot load {file}")
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[name] = module
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception as error:
+            del sys.modules[name]
+            raise FunctionFailed(f"{self.name}: importing {file} failed: {error!r}") from error
+        self._inspected = module
+        return module
 
 
 def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:

@@ -7,7 +7,8 @@
 3. authorizer: a missing or bad ID token, 401 (UNAUTHORIZED), and the function is not called;
 4. the function, with a proxy event; its response is passed on as it is (plus API Gateway's
    ``x-amzn-RequestId``); a function that raises, times out or answers something malformed,
-   INTEGRATION_FAILURE (502 by default).
+   INTEGRATION_FAILURE (502 by default); one that outlasts API Gateway's 29 s,
+   INTEGRATION_TIMEOUT (504).
 
 Each gateway error is the template's gateway response of that type when it declares one.
 """
@@ -129,11 +130,15 @@ class LocalGateway:
                     f"Send a Cognito ID token in the {authorizer.header} header"
                     if header is None or not header.strip()
                     else "The token has expired"
-                    if str(rejected) == "expired"
+                    if str(rejected) == "token expired"
                     else "The token is not valid for this API"
                 )
                 return self._refuse(
-                    request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, f"token {rejected}"
+                    request,
+                    "UNAUTHORIZED",
+                    HTTPStatus.UNAUTHORIZED,
+                    detail,
+                    f"unauthorized: {rejected}",
                 )
         function = self.functions[route.function]
         if self.before_invoke is not None:
@@ -151,12 +156,12 @@ class LocalGateway:
             response = function.invoke(event)
         except FunctionFailed as failure:
             log.error("%s", failure)
+            if failure.gateway_timeout:
+                kind, status = "INTEGRATION_TIMEOUT", HTTPStatus.GATEWAY_TIMEOUT
+            else:
+                kind, status = "INTEGRATION_FAILURE", HTTPStatus.BAD_GATEWAY
             outcome = self._refuse(
-                request,
-                "INTEGRATION_FAILURE",
-                HTTPStatus.BAD_GATEWAY,
-                "The function failed to produce a response",
-                note=str(failure),
+                request, kind, status, "The function failed to produce a response", str(failure)
             )
             return Outcome(outcome.response, function.name, outcome.note)
         response.headers.append(("x-amzn-RequestId", request.request_id))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
-import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
@@ -21,9 +21,15 @@ from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.aws_local import EmbeddedAws, client, isolate_environment
 from sessions_local.docs import SWAGGER_PAGE, openapi_document, swagger_asset
 from sessions_local.events import IncomingRequest
-from sessions_local.functions import LocalFunction, ProxyResponse
+from sessions_local.functions import (
+    FunctionFailed,
+    LocalFunction,
+    ProxyResponse,
+    start_process_server,
+)
 from sessions_local.gateway import GATEWAY, Authorizer, LocalGateway, Outcome
 from sessions_local.intrinsics import ACCOUNT_ID, Resolver
+from sessions_local.lambda_env import SecretValues, function_variables
 from sessions_local.responses import Cors, GatewayResponses, Rendered, problem
 from sessions_local.routing import RouteTable, normalise
 from sessions_local.tables import TableProvisioner, plan_table
@@ -35,11 +41,6 @@ log = logging.getLogger("sessions_local")
 
 LOCAL = "local"
 # Set for the functions unless the developer's shell already sets them.
-LOCAL_DEFAULTS = {
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-}
-_SECRET_MARKERS = ("{{resolve:",)
 
 
 @dataclass
@@ -80,6 +81,8 @@ class LocalApi:
         """Start the embedded AWS, create tables and user pool, load the functions."""
         report = StartReport(warnings=list(self.template.warnings))
         settings = self.settings
+        process_server = threading.Thread(target=start_process_server, daemon=True)
+        process_server.start()
         endpoint = self.aws.start()
         dynamodb_endpoint = settings.dynamodb_endpoint or endpoint
         isolate_environment(settings.region, endpoint, dynamodb_endpoint)
@@ -103,9 +106,9 @@ class LocalApi:
             attributes[(name, "ProviderName")] = pool.issuer.removeprefix("https://")
 
         resolver = self.template.resolver(settings.region, overrides, physical, attributes)
-        self._set_function_environment(resolver, report)
         self.responses = self._gateway_responses(resolver)
-        self._load_functions(report)
+        process_server.join()
+        self._start_functions(resolver)
         self.gateway = self._gateway(resolver, tables)
         return report
 
@@ -138,14 +141,27 @@ class LocalApi:
         self.token_pool = next(iter(self.pools.values()), None)
         return self.pools
 
-    def _load_functions(self, report: StartReport) -> None:
-        for function_spec in self.template.functions.values():
-            function = LocalFunction(function_spec, self.settings.region)
-            try:
-                function.load()
-            except Exception as error:  # served as a gateway error and shown at start
-                report.warnings.append(str(error))
-            self.functions[function_spec.logical_id] = function
+    def _start_functions(self, resolver: Resolver) -> None:
+        """Each function with its own variables; environments start on demand or ``warm()``."""
+        secret_values = SecretValues()
+        for spec in self.template.functions.values():
+            variables = function_variables(
+                spec, resolver.resolve(dict(spec.environment)), self.settings.region, secret_values
+            )
+            self.functions[spec.logical_id] = LocalFunction(spec, self.settings.region, variables)
+
+    def warm(self) -> threading.Thread:
+        """Start one environment per function, in the background; failures go to the log."""
+
+        def warm_all() -> None:
+            with ThreadPoolExecutor(max_workers=max(1, len(self.functions))) as pool:
+                for warning in pool.map(_warm, self.functions.values()):
+                    if warning:
+                        log.warning("warning: %s", warning)
+
+        thread = threading.Thread(target=warm_all, name="warm-functions", daemon=True)
+        thread.start()
+        return thread
 
     def _gateway(self, resolver: Resolver, tables: TableProvisioner) -> LocalGateway:
         authorizers = {}
@@ -191,30 +207,9 @@ class LocalApi:
         }
         return GatewayResponses(cors=cors, declared=declared)
 
-    def _set_function_environment(self, resolver: Resolver, report: StartReport) -> None:
-        """One process, one environment: the union of every function's variables."""
-        merged: dict[str, str] = {}
-        for spec in self.template.functions.values():
-            for name, value in spec.environment.items():
-                resolved = resolver.resolve(value)
-                if resolved is None:
-                    continue
-                text = str(resolved)
-                if any(marker in text for marker in _SECRET_MARKERS):
-                    text = secrets.token_urlsafe(32)
-                if name in merged and merged[name] != text:
-                    report.warnings.append(
-                        f"{name} differs between functions; all of them see {merged[name]!r}"
-                    )
-                    continue
-                merged[name] = text
-        # Signed cursors need a secret; locally a fresh one per run.
-        merged["CURSOR_SECRET"] = secrets.token_urlsafe(32)
-        os.environ.update(merged)
-        for name, value in LOCAL_DEFAULTS.items():
-            os.environ.setdefault(name, value)
-
     def stop(self) -> None:
+        for function in self.functions.values():
+            function.stop()
         self.aws.stop()
 
     # -- requests --------------------------------------------------------------------------
@@ -288,6 +283,15 @@ class LocalApi:
                 "expiresIn": issued.expires_in,
             },
         )
+
+
+def _warm(function: LocalFunction) -> str | None:
+    """Start the function's first environment; the failure, for the console, if it fails."""
+    try:
+        function.warm()
+    except FunctionFailed as failure:
+        return str(failure)
+    return None
 
 
 def _unquote(text: str) -> str:

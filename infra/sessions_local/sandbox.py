@@ -1,0 +1,66 @@
+"""Inside one execution environment: a child process that runs one function, one event at a time.
+
+Like Lambda's Python runtime, it starts with the function's environment variables only (plus the
+process basics), puts the function's code folder first on ``sys.path``, imports the handler module
+(the "init" phase) and then answers invocations: each event arrives as JSON, the handler gets a
+Lambda-like context, and the result goes back as JSON, so a result Lambda could not serialise
+fails here too. Ctrl-C is left to the parent, which stops its environments itself.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import json
+import os
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from sessions_local.events import LambdaContext
+
+
+def _lambda_json(value: Any) -> Any:
+    """What Lambda's Python runtime does with Decimals (e.g. from DynamoDB) when serialising."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def run(connection: Connection, code_uri: str, handler: str, environment: dict[str, str]) -> None:
+    """The environment's main loop (the target of the child process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.clear()
+    os.environ.update(environment)
+    os.chdir(code_uri)
+    sys.path.insert(0, code_uri)
+    module_name, _, attribute = handler.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module_name), attribute)
+        if not callable(function):
+            raise TypeError(f"{handler} is not callable")
+    except Exception as error:
+        traceback.print_exc()
+        connection.send(("init_error", f"{type(error).__name__}: {error}"))
+        return
+    connection.send(("ready", None))
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] != "invoke":
+            return
+        _, event_json, context_fields = message
+        context = LambdaContext(**context_fields)
+        try:
+            result = function(json.loads(event_json), context)
+            reply = ("ok", json.dumps(result, default=_lambda_json))
+        except Exception as error:
+            traceback.print_exc()
+            reply = ("error", f"{type(error).__name__}: {error}")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        connection.send(reply)
