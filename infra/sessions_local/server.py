@@ -25,6 +25,11 @@ access_log = logging.getLogger("sessions_local.access")
 Application = Callable[[IncomingRequest], Outcome]
 
 
+# A body over the limit is read and dropped up to this size, so the client gets the answer
+# instead of a reset connection; past it the connection is just closed after the answer.
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -46,11 +51,14 @@ class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sessions-local"
     sys_version = ""
+    body_refused = False
 
     def log_message(self, format: str, *args: object) -> None:
         """The base class's access log is replaced by our one line per request."""
 
     def _read_body(self) -> bytes:
+        if self.body_refused:
+            raise BodyTooLarge
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks: list[bytes] = []
             total = 0
@@ -67,8 +75,21 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_PAYLOAD_BYTES:
+            if length <= DRAIN_LIMIT_BYTES:
+                while length > 0:
+                    dropped = self.rfile.read(min(length, 65536))
+                    if not dropped:
+                        break
+                    length -= len(dropped)
             raise BodyTooLarge
         return self.rfile.read(length) if length > 0 else b""
+
+    def handle_expect_100(self) -> bool:
+        """Refuse an announced oversized body before the client sends it (no 100 Continue)."""
+        if int(self.headers.get("Content-Length") or 0) > MAX_PAYLOAD_BYTES:
+            self.body_refused = True
+            return True
+        return super().handle_expect_100()
 
     def _handle(self) -> None:
         started = time.perf_counter()
@@ -176,9 +197,9 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 
 def configure_logging() -> None:
-    """Our lines on stderr, unadorned; the functions' own loggers are left as they are."""
+    """Our lines on stderr, after the time of day; the functions' own loggers are left alone."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     package = logging.getLogger("sessions_local")
     package.handlers[:] = [handler]
     package.setLevel(logging.INFO)

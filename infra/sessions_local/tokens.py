@@ -33,6 +33,8 @@ class TokenVerifier:
         token = header_value.strip()
         if token[: len(BEARER)].lower() == BEARER:
             token = token[len(BEARER) :].strip()
+        if not token or token.lower() == BEARER.strip():
+            raise TokenRejected("no token")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as error:
@@ -49,13 +51,31 @@ class TokenVerifier:
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"]},
             )
-        except jwt.ExpiredSignatureError:
-            raise TokenRejected("expired") from None
         except jwt.InvalidTokenError as error:
-            raise TokenRejected(str(error) or type(error).__name__) from None
+            raise TokenRejected(_reason(error)) from None
         if claims.get("token_use") != "id":
             raise TokenRejected(f"token_use is {claims.get('token_use')!r}, not 'id'")
         return claims
+
+
+_REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.ImmatureSignatureError, "issued in the future"),
+    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+    (jwt.DecodeError, "not a JWT"),
+)
+
+
+def _reason(error: jwt.InvalidTokenError) -> str:
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"no {error.claim} claim"
+    for kind, reason in _REASONS:
+        if isinstance(error, kind):
+            return reason
+    return str(error) or type(error).__name__
 
 
 def _date(seconds: Any) -> str:
