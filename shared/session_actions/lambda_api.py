@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
@@ -61,10 +62,20 @@ def build_resolver() -> APIGatewayRestResolver:
         errors = field_errors(list(error.errors()))
         return _problem(app, HTTPStatus.BAD_REQUEST, "Request failed validation", errors)
 
+    @app.not_found
+    def _unmatched(_: NotFoundError) -> Response[str]:
+        # API Gateway calls a function only for its own route, so a path Powertools cannot match
+        # holds a path parameter with characters its route pattern leaves out (/sessions/%E2%82%AC).
+        names = (app.current_event.raw_event.get("pathParameters") or {}).keys()
+        if not names:
+            return _problem(app, HTTPStatus.NOT_FOUND, "No route matches this path")
+        errors = [FieldError(name, "Contains characters no valid value has") for name in names]
+        return _problem(app, HTTPStatus.BAD_REQUEST, "Request failed validation", errors)
+
     @app.exception_handler([ResponseValidationError, Exception])
     def _unexpected(error: Exception) -> Response[str]:
         # The client learns nothing about internals; the log has everything, by requestId.
-        logger.exception("Unhandled error")
+        logger.exception("Unhandled error", exc_info=error)
         return _problem(app, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred")
 
     return app
