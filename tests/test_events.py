@@ -22,6 +22,9 @@ from session_actions.repository import SessionRepository, dynamodb_client
 from tests.cloudformation import ROOT, create_table_arguments
 from tests.test_template import PERMISSIONS
 
+# A read-only request publishes no application metric; Powertools says so, and that is fine.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+
 REGION = "us-east-1"
 TABLES = {"SessionsTable": "sessions-events-test", "IdempotencyTable": "idempotency-events-test"}
 
