@@ -51,13 +51,16 @@ def rest_event(
     path: str,
     *,
     claims: dict[str, str] | None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | None] | None = None,
     query: dict[str, str] | None = None,
     body: str | None = None,
     is_base64: bool = False,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    """One REST proxy event; ``claims=None`` is a route the authorizer did not protect."""
+    """One REST proxy event; ``claims=None`` is a route the authorizer did not protect.
+
+    A header given as None is left out of the event.
+    """
     resource, path_parameters = _resource(path)
     request_id = request_id or str(uuid.uuid4())
     all_headers = {
@@ -74,7 +77,11 @@ def rest_event(
         all_headers["Authorization"] = "Bearer eyJraWQiOiJleGFtcGxlIn0.e30.c2lnbmF0dXJl"
     if body is not None:
         all_headers["Content-Type"] = "application/json"
-    all_headers.update(headers or {})
+    for name, value in (headers or {}).items():
+        if value is None:
+            all_headers.pop(name, None)
+        else:
+            all_headers[name] = value
     request_context: dict[str, Any] = {
         "accountId": ACCOUNT_ID,
         "resourceId": "123456",

@@ -7,18 +7,22 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.retries import standard
 from moto import mock_aws
+from moto.core.models import MockAWS
 from session_actions.idempotency import _idempotent_create
 from session_actions.observability import logger
 from session_actions.repository import dynamodb_client
 
 from tests.unit.harness import Api, DynamoCalls, Faults, Store
 from tests.unit.tables import table_definitions
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 SESSIONS_TABLE = "sessions-unit-test"
 IDEMPOTENCY_TABLE = "sessions-idempotency-unit-test"
@@ -51,18 +55,22 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def mocked_aws() -> Iterator[None]:
+def mocked_aws() -> Iterator[MockAWS]:
     """One moto for the whole run (starting it anew costs a new boto3 session every test)."""
-    with mock_aws():
-        yield
+    with mock_aws() as mock:
+        yield mock
+
+
+@pytest.fixture(scope="session")
+def admin(mocked_aws: MockAWS) -> DynamoDBClient:
+    """A client of the tests' own, for setting up and reading tables behind the functions."""
+    return boto3.client("dynamodb", region_name=REGION)
 
 
 @pytest.fixture(autouse=True)
-def aws(environment: None, mocked_aws: None) -> Iterator[None]:
-    """moto's DynamoDB with just the two tables of template.yaml, empty."""
-    admin = boto3.client("dynamodb", region_name=REGION)
-    for name in admin.list_tables()["TableNames"]:
-        admin.delete_table(TableName=name)
+def aws(environment: None, mocked_aws: MockAWS, admin: DynamoDBClient) -> Iterator[None]:
+    """moto's DynamoDB holding just the two tables of template.yaml, empty."""
+    mocked_aws.reset()
     names = {"SESSIONS_TABLE_NAME": SESSIONS_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE}
     for variable, definition in table_definitions().items():
         admin.create_table(TableName=names[variable], **definition)
@@ -87,8 +95,8 @@ def faults() -> Faults:
 
 
 @pytest.fixture
-def store() -> Store:
-    return Store(boto3.client("dynamodb", region_name=REGION), SESSIONS_TABLE, IDEMPOTENCY_TABLE)
+def store(admin: DynamoDBClient) -> Store:
+    return Store(admin, SESSIONS_TABLE, IDEMPOTENCY_TABLE)
 
 
 class Logs:
@@ -116,3 +124,12 @@ def logs() -> Iterator[Logs]:
         yield Logs(stream)
     finally:
         handler.setStream(previous)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Powertools warns on every request of a function that published no metric of its own
+    # (the read routes); that says nothing about the behaviour under test.
+    for item in items:
+        item.add_marker(
+            pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+        )

@@ -58,7 +58,7 @@ class Api:
         json_body: Any = _UNSET,
         body: str | None = None,
         is_base64: bool = False,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
         query: dict[str, str] | None = None,
     ) -> Reply:
         """``user=None`` sends no claims at all; ``claims`` replaces the user's claims."""
@@ -103,6 +103,7 @@ class DynamoCall:
     operation: str
     table: str
     index: str | None = None
+    limit: int | None = None  # a Query's Limit: the most items it may read
 
 
 class DynamoCalls:
@@ -114,7 +115,11 @@ class DynamoCalls:
         client.meta.events.register("before-parameter-build.dynamodb", self._record)
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(DynamoCall(model.name, params["TableName"], params.get("IndexName")))
+        self.calls.append(
+            DynamoCall(
+                model.name, params["TableName"], params.get("IndexName"), params.get("Limit")
+            )
+        )
 
     def reset(self) -> None:
         self.calls.clear()
@@ -142,10 +147,12 @@ class _Rule:
     operation: str | None
     table: str | None
     action: Callable[[AWSPreparedRequest], AWSResponse | None]
+    times: int | None = None  # how many attempts it fails; None: all of them
     attempts: int = 0
 
     def matches(self, operation: str, table: str | None) -> bool:
-        return self.operation in (None, operation) and self.table in (None, table)
+        spent = self.times is not None and self.attempts >= self.times
+        return not spent and self.operation in (None, operation) and self.table in (None, table)
 
 
 class Faults:
@@ -192,8 +199,9 @@ class Faults:
         operation: str | None = None,
         table: str | None = None,
         code: str = "ProvisionedThroughputExceededException",
+        times: int | None = None,
     ) -> _Rule:
-        """Matching calls are answered as DynamoDB answers when throttling (HTTP 400)."""
+        """Matching attempts are answered as DynamoDB answers when throttling (HTTP 400)."""
         body = json.dumps(
             {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "Rate exceeded"}
         ).encode()
@@ -202,7 +210,7 @@ class Faults:
             headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "X"}
             return AWSResponse(request.url, 400, headers, _Body(body))  # type: ignore[arg-type]
 
-        return self._add(_Rule(operation, table, answer))
+        return self._add(_Rule(operation, table, answer, times))
 
     def unreachable(self, operation: str | None = None, table: str | None = None) -> _Rule:
         """Matching calls cannot connect to the endpoint."""
