@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -11,7 +11,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -203,10 +205,12 @@ class SessionCreate(_ClientFields):
     endsAt: Timestamp | None = Field(None, description="Not earlier than startsAt.")
     tags: Tags = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        _check_range(self.startsAt, self.endsAt)
-        return self
+    @field_validator("endsAt")
+    @classmethod
+    def _ends_after_start(cls, ends_at: str | None, info: ValidationInfo) -> str | None:
+        # A field validator, so the error names endsAt; startsAt is validated before it.
+        _check_range(info.data.get("startsAt"), ends_at)
+        return ends_at
 
 
 def _update_schema(schema: dict[str, Any]) -> None:
@@ -241,10 +245,12 @@ class SessionUpdate(_ClientFields):
             raise ValueError("send at least one field to change")
         return data
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        _check_range(self.startsAt, self.endsAt)
-        return self
+    @field_validator("endsAt")
+    @classmethod
+    def _ends_after_start(cls, ends_at: str | None, info: ValidationInfo) -> str | None:
+        # A field validator, so the error names endsAt; startsAt is validated before it.
+        _check_range(info.data.get("startsAt"), ends_at)
+        return ends_at
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, with their new values (None clears)."""
