@@ -57,6 +57,7 @@ class LocalGateway:
         binary_media_types: tuple[str, ...] = (),
         before_invoke: Callable[[], object] | None = None,
         port: int = 0,
+        cors_declared: bool = False,
     ) -> None:
         self.routes = routes
         self.functions = functions
@@ -67,6 +68,7 @@ class LocalGateway:
         self.binary_media_types = binary_media_types
         self.before_invoke = before_invoke
         self.port = port
+        self.cors_declared = cors_declared
 
     def _refuse(
         self,
@@ -97,7 +99,12 @@ class LocalGateway:
             )
         resource, path_parameters = found
         route = resource.route_for(request.method)
-        if route is None and request.method == "OPTIONS":
+        if (
+            request.method == "OPTIONS"
+            and "OPTIONS" not in resource.methods
+            and (route is None or self.cors_declared)
+        ):
+            # SAM's Cors adds an OPTIONS method to every path, which wins over an ANY route.
             methods = resource.allowed_methods()
             response = preflight(methods, request.request_id, self.responses.cors)
             return Outcome(response, GATEWAY, "CORS preflight")

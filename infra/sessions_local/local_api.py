@@ -183,6 +183,7 @@ class LocalApi:
             binary_media_types=self.template.binary_media_types,
             before_invoke=tables.ensure_quietly,
             port=self.settings.port,
+            cors_declared=self.template.cors is not None,
         )
 
     def _gateway_responses(self, resolver: Resolver) -> GatewayResponses:
