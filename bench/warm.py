@@ -1,0 +1,186 @@
+"""Warm cost: handler time per request with botocore in the loop, answers canned.
+
+The function and its bare baseline each live in their own child process (the Tracer patches
+botocore process-wide, and the baseline must not pay for it). The parent asks them in turn
+for a block of requests, so each block ratio compares two neighbours in time; the verdict
+is the median of the block ratios. Every request gets a fresh X-Ray trace header, as the
+Lambda runtime sets one per invocation, sampled (the dearer case: segments are sent).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.coldstart import BARE, EXPECTED_STATUS, FLOOR, private_stdout
+from bench.lambda_env import (
+    ROOT,
+    Context,
+    lambda_environment,
+    put_function_on_path,
+    start_invocation,
+    success_event,
+)
+
+WARMUP = 200
+
+
+def child(target: str, function: str) -> None:
+    channel = private_stdout()
+
+    from bench.canned import CannedDynamoDB
+
+    canned = CannedDynamoDB()
+    canned.attach_to_new_default_session()
+    if target in (BARE, FLOOR):
+        module = importlib.import_module(f"bench.{target}")
+    else:
+        put_function_on_path(function)
+        module = importlib.import_module("app")
+    handler = module.handler
+    expected = EXPECTED_STATUS.get(function, 200)
+    context = Context()
+
+    def block(count: int) -> list[float]:
+        events = [success_event(function) for _ in range(count)]
+        times = []
+        for event in events:
+            start_invocation()
+            started = time.perf_counter()
+            response = handler(event, context)
+            times.append(time.perf_counter() - started)
+            if response["statusCode"] != expected:
+                raise SystemExit(f"{target} {function}: {response}")
+        return times
+
+    block(WARMUP)
+    calls_before = sum(canned.calls.values())
+    for line in sys.stdin:
+        command, _, argument = line.strip().partition(" ")
+        if command == "block":
+            count = int(argument)
+            calls_before = sum(canned.calls.values())
+            times = block(count)
+            calls = (sum(canned.calls.values()) - calls_before) / count
+            reply: dict[str, Any] = {"median": statistics.median(times), "calls": calls}
+        elif command == "xray":
+            reply = xray_probe(block, int(argument))
+        else:
+            break
+        channel.write(json.dumps(reply) + "\n")
+        channel.flush()
+
+
+def xray_probe(block: Any, count: int) -> dict[str, Any]:
+    """How many entities the X-Ray SDK sends per request, and how long its slowest send took."""
+    if "aws_xray_sdk.core.emitters.udp_emitter" not in sys.modules:
+        return {"sends": 0.0, "slowest": 0.0}
+    from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter  # type: ignore[import-untyped]
+
+    original = UDPEmitter._send_data
+    durations: list[float] = []
+
+    def timed(self: UDPEmitter, data: str) -> None:
+        started = time.perf_counter()
+        original(self, data)
+        durations.append(time.perf_counter() - started)
+
+    UDPEmitter._send_data = timed
+    try:
+        block(count)
+    finally:
+        UDPEmitter._send_data = original
+    return {"sends": len(durations) / count, "slowest": max(durations, default=0.0)}
+
+
+class Worker:
+    def __init__(self, target: str, function: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.warm", target, function],
+            cwd=ROOT,
+            env=lambda_environment(function),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"warm child stopped: {self.process.args!r}")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+@dataclass
+class WarmSamples:
+    function: str
+    ratios: list[float]
+    function_median: list[float]
+    bare_median: list[float]
+    calls_per_request: float
+    xray_sends: float
+    xray_slowest: float
+
+
+@dataclass
+class FloorSamples:
+    floor_ratios: list[float]  # floor / bare
+    function_ratios: list[float]  # function / floor
+    bare_median: list[float]
+    floor_median: list[float]
+    function_median: list[float]
+
+
+def measure(
+    blocks: int, block_size: int, functions: list[str], floor_function: str
+) -> tuple[list[WarmSamples], FloorSamples]:
+    results = []
+    floor = FloorSamples([], [], [], [], [])
+    for function in functions:
+        workers = [Worker(BARE, function), Worker(function, function)]
+        if function == floor_function:
+            workers.append(Worker(FLOOR, function))
+        try:
+            samples = WarmSamples(function, [], [], [], 0.0, 0.0, 0.0)
+            for _ in range(blocks):
+                replies = [worker.ask(f"block {block_size}") for worker in workers]
+                base, own = replies[0]["median"], replies[1]["median"]
+                samples.ratios.append(own / base)
+                samples.function_median.append(own)
+                samples.bare_median.append(base)
+                samples.calls_per_request = replies[1]["calls"]
+                if len(replies) == 3:
+                    framework = replies[2]["median"]
+                    floor.floor_ratios.append(framework / base)
+                    floor.function_ratios.append(own / framework)
+                    floor.bare_median.append(base)
+                    floor.floor_median.append(framework)
+                    floor.function_median.append(own)
+            probe = workers[1].ask("xray 50")
+            samples.xray_sends, samples.xray_slowest = probe["sends"], probe["slowest"]
+        finally:
+            for worker in workers:
+                worker.close()
+        results.append(samples)
+    return results, floor
+
+
+if __name__ == "__main__":
+    child(sys.argv[1], sys.argv[2])
