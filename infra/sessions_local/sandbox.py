@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -34,6 +35,9 @@ def run(connection: Connection, code_uri: str, handler: str, environment: dict[s
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
+    if environment.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        # Nothing is published locally, so Powertools' "no metrics to publish" says nothing.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
     os.chdir(code_uri)
     sys.path.insert(0, code_uri)
     module_name, _, attribute = handler.rpartition(".")
