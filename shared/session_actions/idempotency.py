@@ -22,7 +22,8 @@ from session_actions.errors import (
     StoreUnavailable,
 )
 from session_actions.models import Session, SessionCreate
-from session_actions.repository import SessionRepository, dynamodb_client
+from session_actions.observability import logger
+from session_actions.repository import SessionRepository, dynamodb_client, is_unavailable
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -66,9 +67,12 @@ def _idempotent_create() -> tuple[CreateFunction, Any]:
     @idempotent_function(
         data_keyword_argument="request", persistence_store=persistence, config=config
     )
-    def create_once(request: dict[str, Any], repository: SessionRepository) -> dict[str, Any]:
+    def create_once(
+        request: dict[str, Any], repository: SessionRepository, made: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         body = SessionCreate.model_validate(request["body"])
-        return create_session(repository, request["owner"], body).model_dump()
+        made.append(create_session(repository, request["owner"], body).model_dump())
+        return made[-1]
 
     return create_once, config
 
@@ -89,8 +93,9 @@ def create_session_idempotently(
     create_once, config = _idempotent_create()
     config.register_lambda_context(context)
     request = {"owner": owner, "key": check_key(key), "body": body.model_dump()}
+    made: list[dict[str, Any]] = []  # the session this call created, if it ran the create
     try:
-        created = create_once(request=request, repository=repository)
+        created = create_once(request=request, repository=repository, made=made)
     except IdempotencyAlreadyInProgressError:
         raise IdempotencyInFlight(
             "A request with this Idempotency-Key is still in progress; retry shortly"
@@ -100,5 +105,14 @@ def create_session_idempotently(
             "This Idempotency-Key was already used with a different request body"
         ) from None
     except IdempotencyPersistenceLayerError as error:
+        if made:
+            # The session is stored; only saving the response for replays failed. Answering
+            # 503 would leave it behind and invite a retry that creates a second one.
+            logger.warning("Created, but the idempotency record was not completed", exc_info=error)
+            return Session.model_validate(made[-1])
+        # Only throttling or no connection is worth a retry; a missing table or a denied call
+        # is a fault of the deployment (500), which the unexpected-error handler logs.
+        if not is_unavailable(error.__cause__):
+            raise
         raise StoreUnavailable("The database could not record the request; try again") from error
     return Session.model_validate(created)

@@ -86,6 +86,15 @@ def translate_errors() -> Iterator[None]:
         raise StoreUnavailable("The database could not be reached; try again shortly") from error
 
 
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` is DynamoDB throttling or out of reach, as translate_errors sees it."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") in _UNAVAILABLE_CODES
+    return isinstance(error, ConnectionError | HTTPClientError)
+
+
 def to_attributes(item: Mapping[str, Any]) -> Attributes:
     """A session dict to DynamoDB attribute values; None fields are left out."""
     attributes: Attributes = {}
