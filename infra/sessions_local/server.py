@@ -195,6 +195,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._handle()
 
+    # Methods no route has still reach the gateway, which answers 405 (http.server: 501).
+    def do_TRACE(self) -> None:
+        self._handle()
+
+    def do_QUERY(self) -> None:
+        self._handle()
+
 
 def configure_logging() -> None:
     """Our lines on stderr, after the time of day; the functions' own loggers are left alone."""
