@@ -1,0 +1,19 @@
+"""One local API for the module that asks for it, and an ID token for a real user of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.resilience.localapi import LocalApi
+
+
+@pytest.fixture(scope="module")
+def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
+    api = LocalApi(Path(tmp_path_factory.mktemp("local-api"))).start()
+    try:
+        yield api
+    finally:
+        api.stop()
