@@ -174,3 +174,15 @@ def test_an_update_after_delete_is_404_and_creates_nothing(
 
     assert_problem(api.put(path_of(session), json_body={"title": "back"}), 404)
     assert store.sessions() == []
+
+
+@pytest.mark.parametrize("name", ["if-match", "IF-MATCH", "If-Match"])
+def test_if_match_is_honoured_whatever_the_case_of_its_name(
+    api: Api, session: dict[str, Any], name: str
+) -> None:
+    # HTTP/2 clients send header names in lower case; API Gateway passes them on as sent.
+    stale = api.put(path_of(session), json_body={"title": "x"}, headers={name: '"7"'})
+    current = api.delete(path_of(session), headers={name: '"1"'})
+
+    assert_problem(stale, 412)
+    assert current.status == 204

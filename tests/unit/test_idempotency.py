@@ -159,3 +159,14 @@ def test_a_replay_touches_only_the_idempotency_table(api: Api, calls: DynamoCall
 
     assert calls.on_sessions == []
     assert [call.operation for call in calls.elsewhere] == ["PutItem"]
+
+
+@pytest.mark.parametrize("name", ["idempotency-key", "IDEMPOTENCY-KEY"])
+def test_the_key_is_honoured_whatever_the_case_of_its_name(
+    api: Api, store: Store, name: str
+) -> None:
+    first = api.post(json_body={"title": "t"}, headers={name: KEY})
+    second = api.post(json_body={"title": "t"}, headers={"Idempotency-Key": KEY})
+
+    assert second.json() == first.json()
+    assert len(store.sessions()) == 1
