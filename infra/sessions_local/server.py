@@ -37,6 +37,8 @@ class BodyTooLarge(Exception):
 class LocalHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog of 5 resets connections when a client opens 20 at once.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], app: Application, responses: GatewayResponses
