@@ -149,15 +149,24 @@ class SessionRepository:
         return {"owner": {"S": owner}, "id": {"S": session_id}}
 
     def insert(self, item: Item) -> None:
-        """Store a new session; never overwrites one with the same key."""
-        stored = {**item, "ownerStatus": owner_status(item["owner"], item["status"])}
-        with translate_errors():
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes(stored),
-                ConditionExpression="attribute_not_exists(#id)",
-                ExpressionAttributeNames={"#id": "id"},
-            )
+        """Store a new session; never overwrites one with the same key.
+
+        When the SDK retries a put whose first attempt was stored but whose answer was lost,
+        the retry finds that very item: the insert succeeded, it is not a conflict.
+        """
+        stored = to_attributes({**item, "ownerStatus": owner_status(item["owner"], item["status"])})
+        try:
+            with translate_errors():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=stored,
+                    ConditionExpression="attribute_not_exists(#id)",
+                    ExpressionAttributeNames={"#id": "id"},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            if error.response.get("Item") != stored:
+                raise
 
     def get(self, owner: str, session_id: str) -> Item | None:
         with translate_errors():

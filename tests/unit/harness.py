@@ -21,7 +21,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from moto.core.models import botocore_stubber
 
 from tests.unit.apigw import LambdaContext, Reply, claims_for, rest_event
@@ -219,6 +219,17 @@ class Faults:
             raise EndpointConnectionError(endpoint_url=request.url)
 
         return self._add(_Rule(operation, table, answer))
+
+    def lose_response(
+        self, operation: str | None = None, table: str | None = None, times: int = 1
+    ) -> _Rule:
+        """Matching attempts reach DynamoDB, but their answer times out on the way back."""
+
+        def answer(request: AWSPreparedRequest) -> AWSResponse:
+            botocore_stubber(event_name=f"before-send.dynamodb.{operation}", request=request)
+            raise ReadTimeoutError(endpoint_url=request.url)
+
+        return self._add(_Rule(operation, table, answer, times))
 
     @contextmanager
     def hold(

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from session_actions import actions
 from session_actions.repository import SessionRepository
 
 from tests.unit.apigw import Reply
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE, Logs
-from tests.unit.harness import Api, Faults, Store, assert_problem
+from tests.unit.harness import Api, DynamoCalls, Faults, Store, assert_problem
 
 ROUTES = [
     "POST /sessions",
@@ -222,3 +223,34 @@ def test_idempotent_create_with_the_sessions_table_throttled_is_503_and_writes_n
     assert_unavailable(reply)
     assert store.sessions() == []
     assert store.idempotency_records() == []
+
+
+# ------------------------------------------------------------------ retried writes
+
+
+def test_a_create_whose_answer_was_lost_is_retried_into_one_session(
+    api: Api, store: Store, faults: Faults, calls: DynamoCalls
+) -> None:
+    # The first attempt is stored but its answer times out; the SDK's retry finds that item.
+    lost = faults.lose_response("PutItem", SESSIONS_TABLE)
+
+    reply = api.post(json_body={"title": "Once"})
+
+    assert reply.status == 201
+    assert lost.attempts == 1
+    assert [item["id"]["S"] for item in store.sessions()] == [reply.json()["id"]]
+    assert [call.operation for call in calls.on_sessions] == ["PutItem"]
+
+
+def test_a_create_never_overwrites_a_session_with_the_same_id(
+    api: Api, store: Store, logs: Logs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = api.create(title="First")
+    monkeypatch.setattr(actions, "new_ulid", lambda: first["id"])
+
+    reply = api.post(json_body={"title": "Second"})
+
+    assert_reveals_nothing(reply)
+    assert api.get(f"/sessions/{first['id']}").json() == first
+    assert len(store.sessions()) == 1
+    assert "ConditionalCheckFailedException" in error_log(logs, reply)["exception"]
