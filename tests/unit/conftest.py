@@ -54,14 +54,14 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def mocked_aws() -> Iterator[MockAWS]:
-    """One moto for the whole run (starting it anew costs a new boto3 session every test)."""
+    """One moto for these tests (starting it anew costs a new boto3 session every test)."""
     with mock_aws() as mock:
         yield mock
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin(mocked_aws: MockAWS) -> DynamoDBClient:
     """A client of the tests' own, for setting up and reading tables behind the functions."""
     return boto3.client("dynamodb", region_name=REGION)
