@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -129,7 +130,10 @@ def logs() -> Iterator[Logs]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Powertools warns on every request of a function that published no metric of its own
     # (the read routes); that says nothing about the behaviour under test.
+    here = Path(__file__).parent
     for item in items:
+        if not item.path.is_relative_to(here):
+            continue
         item.add_marker(
             pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
         )
