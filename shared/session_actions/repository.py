@@ -45,6 +45,16 @@ _UNAVAILABLE_CODES = frozenset(
 Item = dict[str, Any]
 Attributes = dict[str, Any]
 
+# How long a call may take before the caller is told 503. Standard mode tries a call up to
+# SDK_ATTEMPTS times in all, backing off between attempts (up to 1 s, then 2 s, when throttled).
+# A call that gets no answer gives up after about SDK_ATTEMPTS x READ_TIMEOUT_S = 3 s, so even
+# the longest chain of failing calls a request makes (an idempotent create: the session's write,
+# then the release of its key) ends well inside the functions' 10 s Timeout, and the function
+# answers 503 with Retry-After itself instead of being cut off. DynamoDB answers in milliseconds.
+SDK_ATTEMPTS = 3
+CONNECT_TIMEOUT_S = 1
+READ_TIMEOUT_S = 1
+
 
 @functools.cache
 def dynamodb_client() -> DynamoDBClient:
@@ -53,10 +63,9 @@ def dynamodb_client() -> DynamoDBClient:
     from botocore.config import Config
 
     config = Config(
-        # Standard mode retries throttling with backoff; after that the caller sees a 503.
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=2,
-        read_timeout=3,
+        retries={"mode": "standard", "total_max_attempts": SDK_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
         tcp_keepalive=True,
     )
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from session_actions import actions
-from session_actions.repository import SessionRepository
+from session_actions.repository import SDK_ATTEMPTS, SessionRepository
 
 from tests.unit.apigw import Reply
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE, Logs
@@ -21,7 +21,6 @@ ROUTES = [
     "PUT /sessions/{id}",
     "DELETE /sessions/{id}",
 ]
-SDK_ATTEMPTS = 4  # the first attempt and the three retries the client is configured for
 
 
 def send(api: Api, route: str, session_id: str, **options: Any) -> Reply:
