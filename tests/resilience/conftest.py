@@ -1,4 +1,4 @@
-"""One local API for the module that asks for it, and an ID token for a real user of it."""
+"""One local API for the whole run: each test works as users of its own, so they can share it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from tests.resilience.localapi import LocalApi
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     api = LocalApi(Path(tmp_path_factory.mktemp("local-api"))).start()
     try:
