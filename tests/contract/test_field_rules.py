@@ -5,12 +5,20 @@ Regressions found while writing the OpenAPI document and fuzzing it are pinned h
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from session_actions.errors import InvalidRequest
 from session_actions.idempotency import check_key
 from session_actions.lambda_api import expected_version
-from session_actions.models import SessionCreate, SessionUpdate
+from session_actions.models import UTC_TIMESTAMP_REGEX, SessionCreate, SessionUpdate
+from sessions_local.openapi import DOCUMENT
 
 
 @pytest.mark.parametrize(
@@ -87,3 +95,102 @@ def test_idempotency_keys_are_1_to_255_printable_ascii(key: str) -> None:
     with pytest.raises(InvalidRequest):
         check_key(key)
     assert check_key("k" * 255) == "k" * 255
+
+
+# --- The document's patterns say exactly what the validators accept --------------------------
+
+# Characters at the edges of the rules: each kind of whitespace trimming removes, control
+# characters (C0, DEL, C1), the whitespace it keeps, letters beyond the BMP.
+EDGE_CHARACTERS = [
+    " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\xa0", "\u1680", "\u2000", "\u2028",
+    "\u3000", "\ufeff", "\u200b", "\x00", "\x1b", "\x1c", "\x7f", "\x9f", "a", "Z", "é",
+    "\U0001f600",
+]  # fmt: skip
+
+
+def _document_schemas() -> dict[str, Any]:
+    document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    return schemas
+
+
+def _string_schema(field: dict[str, Any]) -> dict[str, Any]:
+    return next((v for v in field.get("anyOf", [field]) if v.get("type") == "string"), field)
+
+
+def _matches(schema: dict[str, Any], value: str) -> bool:
+    # JSON Schema's pattern searches the whole string the way re.fullmatch does with ^...$.
+    if not re.fullmatch(schema["pattern"].removeprefix("^").removesuffix("$"), value):
+        return False
+    longest: int = schema.get("maxLength", len(value))
+    return len(value) <= longest
+
+
+def _texts(longest: int) -> st.SearchStrategy[str]:
+    edge = st.text(alphabet=st.sampled_from(EDGE_CHARACTERS), max_size=4)
+    body = st.one_of(
+        st.text(alphabet=st.sampled_from(EDGE_CHARACTERS), max_size=8),
+        st.integers(longest - 3, longest + 2).map(lambda n: "x" * max(n, 0)),
+        st.text(max_size=12),
+    )
+    return st.builds(lambda left, middle, right: left + middle + right, edge, body, edge)
+
+
+def _accepted(body: dict[str, Any]) -> bool:
+    try:
+        SessionCreate.model_validate(body)
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_texts(200))
+def test_the_documented_title_is_the_validated_title(value: str) -> None:
+    title = _document_schemas()["SessionCreate"]["properties"]["title"]
+    assert _matches(title, value) == _accepted({"title": value})
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_texts(40))
+def test_the_documented_tag_is_the_validated_tag(value: str) -> None:
+    tag = _document_schemas()["SessionCreate"]["properties"]["tags"]["items"]
+    assert _matches(tag, value) == _accepted({"title": "x", "tags": [value]})
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_texts(2000))
+def test_the_documented_description_is_the_validated_description(value: str) -> None:
+    description = _string_schema(_document_schemas()["SessionCreate"]["properties"]["description"])
+    assert _matches(description, value) == _accepted({"title": "x", "description": value})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        # RFC 3339 offsets are whole minutes, up to 23:59 either way.
+        timezones=st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m))),
+    ),
+    separator=st.sampled_from("Tt"),
+)
+def test_any_documented_date_time_well_inside_the_range_is_accepted(
+    moment: datetime, separator: str
+) -> None:
+    text = moment.isoformat(sep=separator)
+    starts_at = _string_schema(_document_schemas()["SessionCreate"]["properties"]["startsAt"])
+    assert _matches(starts_at, text), text
+    stored = SessionCreate(title="x", startsAt=text).startsAt
+    assert stored is not None
+    assert re.fullmatch(UTC_TIMESTAMP_REGEX, stored)
+    expected = moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+    assert datetime.fromisoformat(stored) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.text(alphabet="0123456789-:.+TtZz \u0660", max_size=32))
+def test_an_accepted_date_time_always_matches_the_documented_pattern(value: str) -> None:
+    starts_at = _string_schema(_document_schemas()["SessionCreate"]["properties"]["startsAt"])
+    if _accepted({"title": "x", "startsAt": value}):
+        assert _matches(starts_at, value)
