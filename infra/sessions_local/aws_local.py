@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import BaseWSGIServer
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -54,26 +55,42 @@ def isolate_environment(region: str, endpoint: str, dynamodb_endpoint: str) -> N
 
 
 class EmbeddedAws:
-    """moto's server in a thread of this process (DynamoDB and Cognito, in memory)."""
+    """moto's server in a thread of this process (DynamoDB and Cognito, in memory).
+
+    It serves one request at a time. moto applies a write as several Python steps, so two
+    concurrent ``SET version = version + 1`` could read the same version; DynamoDB applies
+    each item write atomically, and serving requests one by one is how moto matches that.
+    """
 
     def __init__(self) -> None:
-        self._server: ThreadedMotoServer | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
         self.endpoint = ""
 
     def start(self) -> str:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         # moto's server logs every call through werkzeug; the local API logs its own requests.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            "127.0.0.1", 0, app, threaded=False, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        self.endpoint = f"http://{host!s}:{port}"
         return self.endpoint
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
             self._server = None
 
 
