@@ -183,9 +183,12 @@ def _wire_name(name: str, _: Any) -> str:
     return name
 
 
+# Every model is built on first use (defer_build), not at import: a function builds only the
+# models its requests touch, and the response models its routes declare for the OpenAPI
+# document (responses=) are built only when a document is generated.
 class _ClientFields(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, field_title_generator=_wire_name
+        extra="forbid", strict=True, frozen=True, field_title_generator=_wire_name, defer_build=True
     )
 
 
@@ -260,7 +263,7 @@ class SessionUpdate(_ClientFields):
 class Session(BaseModel):
     """A session as the API returns it: every field is always present."""
 
-    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name)
+    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name, defer_build=True)
 
     id: Annotated[str, Field(pattern=ULID_REGEX, description="A ULID, set by the server.")]
     title: Annotated[str, Field(min_length=1, max_length=200)]
@@ -279,7 +282,7 @@ class Session(BaseModel):
 class SessionPage(BaseModel):
     """Body of GET /sessions: one page of the caller's sessions, newest first."""
 
-    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name)
+    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name, defer_build=True)
 
     items: Annotated[list[Session], Field(max_length=100)]
     nextCursor: Annotated[
@@ -291,7 +294,7 @@ class SessionPage(BaseModel):
 class ProblemField(BaseModel):
     """One invalid part of a request."""
 
-    model_config = ConfigDict(field_title_generator=_wire_name)
+    model_config = ConfigDict(field_title_generator=_wire_name, defer_build=True)
 
     field: Annotated[
         str, Field(description="Dotted path of the field (tags.3), or the header's name.")
@@ -302,7 +305,7 @@ class ProblemField(BaseModel):
 class Problem(BaseModel):
     """An error, as application/problem+json (RFC 9457)."""
 
-    model_config = ConfigDict(field_title_generator=_wire_name)
+    model_config = ConfigDict(field_title_generator=_wire_name, defer_build=True)
 
     type: Annotated[str, Field(examples=["about:blank"])]
     title: Annotated[str, Field(examples=["Bad Request"])]
