@@ -51,9 +51,11 @@ def cold_rows(rounds: int, functions: list[str]) -> list[Row]:
     samples, floor = coldstart.measure(rounds, functions, FLOOR_ROUTE)
     for sample in samples:
         ratio = Spread.of(sample.ratios)
+        wall = Spread.of(sample.wall_ratios)
         note = (
-            f"{ms(statistics.median(sample.function_total))} vs bare "
-            f"{ms(statistics.median(sample.bare_total))}; import "
+            f"CPU {ms(statistics.median(sample.function_total))} vs bare "
+            f"{ms(statistics.median(sample.bare_total))}; wall {wall.ratio()} "
+            f"({wall.iqr()}); import "
             f"{ms(statistics.median(sample.imports))}, first request "
             f"{ms(statistics.median(sample.first_requests))}; "
             f"{sample.modules} vs {sample.bare_modules} modules"
@@ -103,7 +105,7 @@ def warm_rows(blocks: int, block_size: int, functions: list[str]) -> list[Row]:
         note = (
             f"{ms(statistics.median(sample.function_median))} vs bare "
             f"{ms(statistics.median(sample.bare_median))}; X-Ray {sample.xray_sends:.0f} UDP "
-            f"sends/request, slowest {ms(sample.xray_slowest)}"
+            f"sends/request, median {ms(sample.xray_median)}, slowest {ms(sample.xray_slowest)}"
         )
         rows.append(
             Row(

@@ -80,7 +80,7 @@ def child(target: str, function: str) -> None:
 def xray_probe(block: Any, count: int) -> dict[str, Any]:
     """How many entities the X-Ray SDK sends per request, and how long its slowest send took."""
     if "aws_xray_sdk.core.emitters.udp_emitter" not in sys.modules:
-        return {"sends": 0.0, "slowest": 0.0}
+        return {"sends": 0.0, "median": 0.0, "slowest": 0.0}
     from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter  # type: ignore[import-untyped]
 
     original = UDPEmitter._send_data
@@ -96,7 +96,11 @@ def xray_probe(block: Any, count: int) -> dict[str, Any]:
         block(count)
     finally:
         UDPEmitter._send_data = original
-    return {"sends": len(durations) / count, "slowest": max(durations, default=0.0)}
+    return {
+        "sends": len(durations) / count,
+        "median": statistics.median(durations) if durations else 0.0,
+        "slowest": max(durations, default=0.0),
+    }
 
 
 class Worker:
@@ -137,6 +141,7 @@ class WarmSamples:
     calls_per_request: float
     xray_sends: float
     xray_slowest: float
+    xray_median: float = 0.0
 
 
 @dataclass
@@ -175,6 +180,7 @@ def measure(
                     floor.function_median.append(own)
             probe = workers[1].ask("xray 50")
             samples.xray_sends, samples.xray_slowest = probe["sends"], probe["slowest"]
+            samples.xray_median = probe["median"]
         finally:
             for worker in workers:
                 worker.close()
