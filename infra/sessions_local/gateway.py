@@ -2,7 +2,8 @@
 
 1. route: no resource matches the path, 404 (MISSING_AUTHENTICATION_TOKEN); a CORS preflight
    (``OPTIONS`` on a resource that does not define it) is answered here, without a token; a
-   method the resource lacks, its mock integration if the template declares one, else 405;
+   method the resource lacks, its mock integration if the template declares one (behind the
+   default authorizer, as SAM sets it up), else 405;
 2. body: larger than API Gateway's 10 MB payload limit, REQUEST_TOO_LARGE (413 by default);
 3. authorizer: a missing or bad ID token, 401 (UNAUTHORIZED), and the function is not called;
 4. the function, with a proxy event; its response is passed on as it is (plus API Gateway's
@@ -23,7 +24,7 @@ from http import HTTPStatus
 from sessions_local.events import IncomingRequest, build_event
 from sessions_local.functions import FunctionFailed, LocalFunction, ProxyResponse
 from sessions_local.responses import GatewayResponses, Rendered, preflight
-from sessions_local.routing import RouteTable
+from sessions_local.routing import Resource, RouteTable
 from sessions_local.tokens import TokenRejected, TokenVerifier, gateway_claims
 
 log = logging.getLogger("sessions_local")
@@ -36,6 +37,14 @@ GATEWAY = "gateway"
 class Authorizer:
     verifier: TokenVerifier
     header: str = "Authorization"
+
+
+@dataclass(frozen=True)
+class Mock:
+    """A mock integration of the template, and the authorizer SAM gives its method."""
+
+    response: Rendered
+    authorizer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class LocalGateway:
         authorizers: Mapping[str, Authorizer],
         responses: GatewayResponses,
         stage: str,
-        mocks: Mapping[tuple[str, str], Rendered] | None = None,
+        mocks: Mapping[tuple[str, str], Mock] | None = None,
         binary_media_types: tuple[str, ...] = (),
         before_invoke: Callable[[], object] | None = None,
         port: int = 0,
@@ -88,6 +97,54 @@ class LocalGateway:
         response = self.responses.error(kind, status, detail, request.request_id, headers, context)
         return Outcome(response, GATEWAY, note or detail)
 
+    def _authorize(
+        self, request: IncomingRequest, name: str | None
+    ) -> tuple[dict[str, str] | None, Outcome | None]:
+        """The caller's claims (None without an authorizer), or the 401 refusing the request."""
+        if name is None:
+            return None, None
+        authorizer = self.authorizers[name]
+        header = request.header(authorizer.header)
+        try:
+            return gateway_claims(authorizer.verifier.verify(header)), None
+        except TokenRejected as rejected:
+            detail = (
+                f"Send a Cognito ID token in the {authorizer.header} header"
+                if header is None or not header.strip()
+                else "The token has expired"
+                if str(rejected) == "token expired"
+                else "The token is not valid for this API"
+            )
+            refusal = self._refuse(
+                request,
+                "UNAUTHORIZED",
+                HTTPStatus.UNAUTHORIZED,
+                detail,
+                f"unauthorized: {rejected}",
+            )
+            return None, refusal
+
+    def _unrouted_method(self, request: IncomingRequest, resource: Resource) -> Outcome:
+        """A method the resource has no route for: its mock integration, else 405."""
+        mock = self.mocks.get((resource.path, request.method)) or self.mocks.get(
+            (resource.path, "ANY")
+        )
+        if mock is not None:
+            _, refusal = self._authorize(request, mock.authorizer)
+            if refusal is not None:
+                return refusal
+            context = {"httpMethod": request.method, "resourcePath": resource.path}
+            response = self.responses.mock(mock.response, request.request_id, context)
+            return Outcome(response, GATEWAY, "mock integration")
+        allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
+        return self._refuse(
+            request,
+            "METHOD_NOT_ALLOWED",
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            f"{resource.path} supports {allowed}",
+            headers=(("Allow", allowed),),
+        )
+
     def handle(self, request: IncomingRequest) -> Outcome:
         found = self.routes.match(request.path)
         if found is None:
@@ -109,44 +166,12 @@ class LocalGateway:
             response = preflight(methods, request.request_id, self.responses.cors)
             return Outcome(response, GATEWAY, "CORS preflight")
         if route is None:
-            mock = self.mocks.get((resource.path, request.method)) or self.mocks.get(
-                (resource.path, "ANY")
-            )
-            if mock is not None:
-                context = {"httpMethod": request.method, "resourcePath": resource.path}
-                response = self.responses.mock(mock, request.request_id, context)
-                return Outcome(response, GATEWAY, "mock integration")
-            allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
-            return self._refuse(
-                request,
-                "METHOD_NOT_ALLOWED",
-                HTTPStatus.METHOD_NOT_ALLOWED,
-                f"{resource.path} supports {allowed}",
-                headers=(("Allow", allowed),),
-            )
+            return self._unrouted_method(request, resource)
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return self._refuse(request, *too_large())
-        claims = None
-        if route.authorizer is not None:
-            authorizer = self.authorizers[route.authorizer]
-            header = request.header(authorizer.header)
-            try:
-                claims = gateway_claims(authorizer.verifier.verify(header))
-            except TokenRejected as rejected:
-                detail = (
-                    f"Send a Cognito ID token in the {authorizer.header} header"
-                    if header is None or not header.strip()
-                    else "The token has expired"
-                    if str(rejected) == "token expired"
-                    else "The token is not valid for this API"
-                )
-                return self._refuse(
-                    request,
-                    "UNAUTHORIZED",
-                    HTTPStatus.UNAUTHORIZED,
-                    detail,
-                    f"unauthorized: {rejected}",
-                )
+        claims, refusal = self._authorize(request, route.authorizer)
+        if refusal is not None:
+            return refusal
         function = self.functions[route.function]
         if self.before_invoke is not None:
             self.before_invoke()

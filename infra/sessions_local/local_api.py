@@ -27,7 +27,7 @@ from sessions_local.functions import (
     ProxyResponse,
     start_process_server,
 )
-from sessions_local.gateway import GATEWAY, Authorizer, LocalGateway, Outcome
+from sessions_local.gateway import GATEWAY, Authorizer, LocalGateway, Mock, Outcome
 from sessions_local.intrinsics import ACCOUNT_ID, Resolver
 from sessions_local.lambda_env import SecretValues, function_variables
 from sessions_local.responses import Cors, GatewayResponses, Rendered, problem
@@ -170,7 +170,9 @@ class LocalApi:
             verifier = TokenVerifier(pool.issuer, pool.client_ids.values(), pool.jwks)
             authorizers[name] = Authorizer(verifier, spec.header)
         mocks = {
-            (normalise(mock.path), mock.method): _rendered(mock.response, resolver)
+            (normalise(mock.path), mock.method): Mock(
+                _rendered(mock.response, resolver), mock.authorizer
+            )
             for mock in self.template.mocks
         }
         return LocalGateway(

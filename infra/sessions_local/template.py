@@ -76,6 +76,7 @@ class MockSpec:
     path: str
     method: str  # upper case, or ANY
     response: ResponseSpec
+    authorizer: str | None = None  # SAM gives DefinitionBody methods the default authorizer
 
 
 @dataclass(frozen=True)
@@ -307,12 +308,25 @@ def _gateway_responses_of(api: Mapping[str, Any]) -> dict[str, ResponseSpec]:
     return found
 
 
+def _operation_authorizer(operation: Mapping[str, Any], method: str, api: Mapping[str, Any]) -> Any:
+    """The authorizer SAM puts on a DefinitionBody method: its own ``security``, else the
+    API's default (not on OPTIONS unless AddDefaultAuthorizerToCorsPreflight)."""
+    auth = api.get("Auth") or {}
+    if "security" in operation:
+        names = [name for entry in operation["security"] or [] for name in entry]
+        return names[0] if names else None
+    if method == "OPTIONS" and not auth.get("AddDefaultAuthorizerToCorsPreflight", True):
+        return None
+    default = auth.get("DefaultAuthorizer")
+    return None if default in (None, "NONE") else default
+
+
 def _definition_paths(
     api: Mapping[str, Any], functions: Mapping[str, Any], warnings: list[str]
-) -> tuple[list[MockSpec], list[tuple[str, str, str]]]:
+) -> tuple[list[MockSpec], list[RouteSpec]]:
     """Mock integrations and Lambda proxy integrations written in the API's DefinitionBody."""
     mocks: list[MockSpec] = []
-    proxies: list[tuple[str, str, str]] = []
+    proxies: list[RouteSpec] = []
     body = api.get("DefinitionBody")
     if not isinstance(body, dict):
         return mocks, proxies
@@ -336,11 +350,13 @@ def _definition_paths(
                     },
                     template=templates.get("application/json"),
                 )
-                mocks.append(MockSpec(path=str(path), method=method, response=response))
+                authorizer = _operation_authorizer(operation, method, api)
+                mocks.append(MockSpec(str(path), method, response, authorizer))
             elif integration.get("type") == "aws_proxy":
                 target = _logical_ref(integration.get("uri"))
                 if target is not None and target in functions:
-                    proxies.append((str(path), method, target))
+                    authorizer = _operation_authorizer(operation, method, api)
+                    proxies.append(RouteSpec(str(path), method, target, authorizer))
                 else:
                     warnings.append(f"{method} {path}: proxy integration to an unknown function")
     return mocks, proxies
@@ -405,12 +421,14 @@ def read_template(path: Path) -> LocalTemplate:
         gateway_responses.update(_gateway_responses_of(api))
         api_mocks, proxies = _definition_paths(api, resources, warnings)
         mocks.extend(api_mocks)
-        default = ((api.get("Auth") or {}).get("DefaultAuthorizer")) or None
-        for route_path, method, function in proxies:
-            if function not in functions:
-                merged = _merge(function_globals, resources[function].get("Properties") or {})
-                functions[function] = _function_spec(path.parent, function, merged, parameters)
-            routes.append(RouteSpec(route_path, method, function, default))
+        for proxy in proxies:
+            if proxy.function not in functions:
+                properties = resources[proxy.function].get("Properties") or {}
+                merged = _merge(function_globals, properties)
+                functions[proxy.function] = _function_spec(
+                    path.parent, proxy.function, merged, parameters
+                )
+            routes.append(proxy)
         cors = cors or _cors_of(api)
         binary.extend(str(item) for item in api.get("BinaryMediaTypes") or [])
         stage_name = api.get("StageName")
@@ -418,6 +436,12 @@ def read_template(path: Path) -> LocalTemplate:
             stage_name = parameters.get(str(stage_name["Ref"]))
         if isinstance(stage_name, str):
             stage = stage_name
+    for mock in mocks:
+        if mock.authorizer is not None and mock.authorizer not in authorizers:
+            raise TemplateError(
+                f"{mock.method} {mock.path} names the authorizer {mock.authorizer}, "
+                "which is not a Cognito user-pool authorizer of its API"
+            )
     for route in routes:
         if route.authorizer is not None and route.authorizer not in authorizers:
             raise TemplateError(

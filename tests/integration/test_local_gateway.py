@@ -45,6 +45,13 @@ def test_unsupported_method_is_405_with_allow(api: LocalApi, new_user: User) -> 
     assert "POST" not in (on_item.header("Allow") or "")
 
 
+def test_unsupported_method_needs_a_token_first(api: LocalApi) -> None:
+    # As deployed: SAM gives the template's 405 mock methods the default Cognito authorizer.
+    reply = api.request("PATCH", "/sessions", json_body={})
+    assert_gateway_problem(api, reply, 401)
+    assert "unauthorized: no token" in api.log_line(reply.json()["requestId"])
+
+
 def test_preflight_needs_no_token(api: LocalApi) -> None:
     reply = api.request(
         "OPTIONS",
