@@ -1,8 +1,10 @@
 """``python -m bench`` (``make bench``): run every measurement and print one table.
 
 Options bound the run (defaults finish in a few minutes on 2 cores); ``--importtime NAME``
-prints where one function's cold import spends its time instead; ``--strict`` exits 1 when a
-budget is missed.
+prints where one function's cold import spends its time instead; ``--only decompose`` splits
+the gap to the bare handler between the Tracer, the framework and the library; ``--compare
+DIR`` measures this checkout's cold and warm cost against another checkout's (before/after);
+``--strict`` exits 1 when a budget is missed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import calls, coldstart, listing, warm
 from bench.lambda_env import ROUTE_OF, ROUTES
@@ -222,6 +225,37 @@ def list_rows(rounds: int) -> list[Row]:
     return rows
 
 
+def decompose_rows(rounds: int, blocks: int, block_size: int) -> list[Row]:
+    """Where the gap to the bare handler comes from: the Tracer, the framework, the library."""
+    rows = []
+    for name, ratios in warm.decompose(blocks, block_size, FLOOR_ROUTE).items():
+        spread = Spread.of(ratios)
+        subject = f"{ROUTE_OF[FLOOR_ROUTE].label}: {name}"
+        rows.append(Row("warm / bare", subject, spread.ratio(), spread.iqr(), "", "info"))
+    for name, ratios in coldstart.decompose(rounds, FLOOR_ROUTE).items():
+        spread = Spread.of(ratios)
+        subject = f"{ROUTE_OF[FLOOR_ROUTE].label}: {name}"
+        rows.append(Row("cold CPU / bare", subject, spread.ratio(), spread.iqr(), "", "info"))
+    return rows
+
+
+def compare_rows(args: argparse.Namespace, functions: list[str]) -> list[Row]:
+    """This checkout against another one (say, a worktree of an older commit), interleaved."""
+    other = Path(args.compare).resolve()
+    rows = []
+    for function, ratios in warm.compare(args.blocks, args.block_size, functions, other).items():
+        spread = Spread.of(ratios)
+        subject = ROUTE_OF[function].label
+        rows.append(Row("warm: this / other", subject, spread.ratio(), spread.iqr(), "", "info"))
+    for function, ratios in coldstart.compare(args.rounds, functions, other).items():
+        spread = Spread.of(ratios)
+        subject = ROUTE_OF[function].label
+        rows.append(
+            Row("cold CPU: this / other", subject, spread.ratio(), spread.iqr(), "", "info")
+        )
+    return rows
+
+
 def render(rows: list[Row]) -> str:
     header = Row("measure", "subject", "median", "IQR", "budget", "verdict", "detail")
     table = [header, *rows]
@@ -251,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("cold", "warm", "calls", "list"),
+        choices=("cold", "warm", "calls", "list", "decompose"),
         default=["cold", "warm", "calls", "list"],
     )
     parser.add_argument(
@@ -259,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--importtime", metavar="FUNCTION", help="show one cold import's top modules"
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="instead: cold and warm cost of this checkout against the one in DIR",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
     args = parser.parse_args(argv)
@@ -269,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     functions = args.functions or [route.function for route in ROUTES]
     started = time.perf_counter()
     rows: list[Row] = []
+    if args.compare:
+        args.only = []
+        rows += compare_rows(args, functions)
     if "calls" in args.only:
         rows += call_rows()
     if "list" in args.only:
@@ -277,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += warm_rows(args.blocks, args.block_size, functions)
     if "cold" in args.only:
         rows += cold_rows(args.rounds, functions)
+    if "decompose" in args.only:  # not in the default run: it explains, it does not judge
+        rows += decompose_rows(args.rounds, args.blocks, args.block_size)
     print(
         f"Sessions API benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores, "
         f"cold rounds {args.rounds}, warm {args.blocks} blocks x {args.block_size} requests, "

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from bench.lambda_env import (
@@ -60,7 +61,7 @@ def child(target: str, function: str) -> None:
     if target in (BARE, FLOOR):
         module = importlib.import_module(f"bench.{target}")
     else:
-        put_function_on_path(function)
+        put_function_on_path()
         module = importlib.import_module("app")
     imported = time.perf_counter()
     start_invocation()
@@ -82,11 +83,17 @@ def child(target: str, function: str) -> None:
     channel.flush()
 
 
-def run_child(target: str, function: str, *flags: str) -> dict[str, Any]:
+def run_child(
+    target: str,
+    function: str,
+    *flags: str,
+    env: dict[str, str] | None = None,
+    tree: Path = ROOT,
+) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, *flags, "-m", "bench.coldstart", target, function],
         cwd=ROOT,
-        env=lambda_environment(function),
+        env={**lambda_environment(function, tree), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -150,6 +157,38 @@ def measure(
                 floor.floor_total.append(framework)
                 floor.function_total.append(measured["cpu"])
     return list(samples.values()), floor
+
+
+def decompose(rounds: int, function: str) -> dict[str, list[float]]:
+    """CPU-time ratios to bare of the function and the floor, with the Tracer on and off."""
+    tracer_off = {"POWERTOOLS_TRACE_DISABLED": "true"}
+    variants: dict[str, tuple[str, dict[str, str] | None]] = {
+        "function, as deployed": (function, None),
+        "function, Tracer disabled": (function, tracer_off),
+        "framework floor, as deployed": (FLOOR, None),
+        "framework floor, Tracer disabled": (FLOOR, tracer_off),
+    }
+    ratios: dict[str, list[float]] = {name: [] for name in variants}
+    for target, env in variants.values():
+        run_child(target, function, env=env)
+    for _ in range(rounds):
+        for name, (target, env) in variants.items():
+            bare = run_child(BARE, function)["cpu"]
+            ratios[name].append(run_child(target, function, env=env)["cpu"] / bare)
+    return ratios
+
+
+def compare(rounds: int, functions: list[str], other: Path) -> dict[str, list[float]]:
+    """CPU-time ratios of each function in this checkout to the same function in ``other``."""
+    ratios: dict[str, list[float]] = {function: [] for function in functions}
+    for function in functions:
+        run_child(function, function, tree=other)
+        run_child(function, function)
+    for _ in range(rounds):
+        for function in functions:
+            theirs = run_child(function, function, tree=other)["cpu"]
+            ratios[function].append(run_child(function, function)["cpu"] / theirs)
+    return ratios
 
 
 def importtime(function: str, top: int = 25) -> str:

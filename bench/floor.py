@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 logger = Logger()
 metrics = Metrics()
@@ -28,7 +28,6 @@ app = APIGatewayRestResolver(enable_validation=True)
 
 
 class Title(BaseModel):
-    model_config = ConfigDict(extra="forbid")
     title: str
 
 

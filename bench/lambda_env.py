@@ -43,7 +43,7 @@ ROUTES = (
 ROUTE_OF = {route.function: route for route in ROUTES}
 
 
-def lambda_environment(function: str) -> dict[str, str]:
+def lambda_environment(function: str, tree: Path = ROOT) -> dict[str, str]:
     """The variables Lambda and the template give a deployed function (no real credentials).
 
     ``LAMBDA_TASK_ROOT`` is what makes Powertools enable the Tracer and the X-Ray SDK pick its
@@ -64,7 +64,7 @@ def lambda_environment(function: str) -> dict[str, str]:
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
-            "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR / function),
+            "LAMBDA_TASK_ROOT": str(tree / "functions" / function),
             "AWS_ACCESS_KEY_ID": "ASIABENCHMARKEXAMPLE",
             "AWS_SECRET_ACCESS_KEY": "bench-secret-not-a-real-key",
             "AWS_SESSION_TOKEN": "bench-session-token",
@@ -86,8 +86,9 @@ def lambda_environment(function: str) -> dict[str, str]:
             "ALLOWED_ORIGIN": "https://app.example.com",
         }
     )
-    # The layer's code from this checkout, ahead of any installed copy (as the layer is).
-    env["PYTHONPATH"] = str(ROOT / "shared")
+    # The layer's code from the checkout under test, ahead of any installed copy (as the
+    # layer is); the harness itself always runs from this checkout.
+    env["PYTHONPATH"] = str(tree / "shared")
     return env
 
 
@@ -194,6 +195,6 @@ def success_event(function: str) -> dict[str, Any]:
     return api_event(route)
 
 
-def put_function_on_path(function: str) -> None:
-    """Import ``app`` the way the Lambda runtime does: from the function's own directory."""
-    sys.path.insert(0, str(FUNCTIONS_DIR / function))
+def put_function_on_path() -> None:
+    """Import ``app`` the way the Lambda runtime does: from the task root, the function's code."""
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])

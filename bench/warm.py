@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.coldstart import BARE, EXPECTED_STATUS, FLOOR, private_stdout
@@ -31,7 +32,7 @@ from bench.lambda_env import (
 WARMUP = 200
 
 
-def child(target: str, function: str) -> None:
+def child(target: str, function: str, sampled: bool = True) -> None:
     channel = private_stdout()
 
     from bench.canned import CannedDynamoDB
@@ -41,7 +42,7 @@ def child(target: str, function: str) -> None:
     if target in (BARE, FLOOR):
         module = importlib.import_module(f"bench.{target}")
     else:
-        put_function_on_path(function)
+        put_function_on_path()
         module = importlib.import_module("app")
     handler = module.handler
     expected = EXPECTED_STATUS.get(function, 200)
@@ -51,7 +52,7 @@ def child(target: str, function: str) -> None:
         events = [success_event(function) for _ in range(count)]
         times = []
         for event in events:
-            start_invocation()
+            start_invocation(sampled)
             started = time.perf_counter()
             response = handler(event, context)
             times.append(time.perf_counter() - started)
@@ -104,11 +105,18 @@ def xray_probe(block: Any, count: int) -> dict[str, Any]:
 
 
 class Worker:
-    def __init__(self, target: str, function: str) -> None:
+    def __init__(
+        self,
+        target: str,
+        function: str,
+        env: dict[str, str] | None = None,
+        sampled: bool = True,
+        tree: Path = ROOT,
+    ) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.warm", target, function],
+            [sys.executable, "-m", "bench.warm", target, function, "sampled" if sampled else "not"],
             cwd=ROOT,
-            env=lambda_environment(function),
+            env={**lambda_environment(function, tree), **(env or {})},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -188,5 +196,49 @@ def measure(
     return results, floor
 
 
+def compare(
+    blocks: int, block_size: int, functions: list[str], other: Path
+) -> dict[str, list[float]]:
+    """Per-request ratios of each function in this checkout to the same function in ``other``."""
+    ratios: dict[str, list[float]] = {}
+    for function in functions:
+        theirs, ours = Worker(function, function, tree=other), Worker(function, function)
+        try:
+            ratios[function] = [
+                ours.ask(f"block {block_size}")["median"]
+                / theirs.ask(f"block {block_size}")["median"]
+                for _ in range(blocks)
+            ]
+        finally:
+            theirs.close()
+            ours.close()
+    return ratios
+
+
+TRACER_OFF = {"POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+def decompose(blocks: int, block_size: int, function: str) -> dict[str, list[float]]:
+    """Ratios to bare of the function and the floor with the Tracer sampled, unsampled, off."""
+    variants = {
+        "function, as deployed (trace sampled)": Worker(function, function),
+        "function, trace not sampled": Worker(function, function, sampled=False),
+        "function, Tracer disabled": Worker(function, function, TRACER_OFF),
+        "framework floor, as deployed": Worker(FLOOR, function),
+        "framework floor, Tracer disabled": Worker(FLOOR, function, TRACER_OFF),
+    }
+    bare = Worker(BARE, function)
+    ratios: dict[str, list[float]] = {name: [] for name in variants}
+    try:
+        for _ in range(blocks):
+            base = bare.ask(f"block {block_size}")["median"]
+            for name, worker in variants.items():
+                ratios[name].append(worker.ask(f"block {block_size}")["median"] / base)
+    finally:
+        for worker in [bare, *variants.values()]:
+            worker.close()
+    return ratios
+
+
 if __name__ == "__main__":
-    child(sys.argv[1], sys.argv[2])
+    child(sys.argv[1], sys.argv[2], sys.argv[3] == "sampled")
