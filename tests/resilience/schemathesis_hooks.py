@@ -30,7 +30,6 @@ from session_actions.idempotency import KEY_REGEX
 EXPLAINED = (
     ("endsAt", "endsAt must not be earlier than startsAt"),
     ("startsAt", "endsAt must not be earlier than startsAt"),
-    ("body", "endsAt must not be earlier than startsAt"),
     ("tags", "tags must be unique"),
     ("startsAt", "must fall between the years 0001 and 9999 in UTC"),
     ("endsAt", "must fall between the years 0001 and 9999 in UTC"),
