@@ -69,12 +69,16 @@ GATEWAY_RESPONSES = {
     "BAD_REQUEST_PARAMETERS": 400,
     # REST APIs answer an unknown route with this type; the contract says 404.
     "MISSING_AUTHENTICATION_TOKEN": 404,
-    # The contract makes any body over 16 KiB a 400, API Gateway's own limit included.
+    # The contract makes any body over 16 KiB a 400, API Gateway's own limit (10 MB) included.
     "REQUEST_TOO_LARGE": 400,
     "DEFAULT_4XX": 400,
     "DEFAULT_5XX": 500,
 }
 EXPOSED = {"ETag", "Location", "X-Request-Id"}
+# As the functions send it: Vary: Origin, unless the allowed origin is *.
+VARY = {"Fn::If": ["AnyOrigin", {"Ref": "AWS::NoValue"}, "'Origin'"]}
+ALLOWED_HEADERS = {"Authorization", "Content-Type", "If-Match", "Idempotency-Key"}
+PATHS = {path for _, path, _ in ROUTES.values()}
 
 
 def functions() -> dict[str, dict[str, Any]]:
@@ -222,18 +226,49 @@ def test_every_method_uses_the_cognito_authorizer() -> None:
             assert "security" not in operation, f"{method} {path} sets its own security"
 
 
-def test_cors_allows_the_contract_headers_from_the_configured_origin() -> None:
-    cors = api_properties()["Cors"]
-    assert cors["AllowOrigin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
-    allowed = set(cors["AllowHeaders"].strip("'").split(","))
-    assert allowed == {"Authorization", "Content-Type", "If-Match", "Idempotency-Key"}
-    assert set(cors["AllowMethods"].strip("'").split(",")) == {
-        "GET",
-        "POST",
-        "PUT",
-        "DELETE",
-        "OPTIONS",
+def test_vary_origin_is_left_out_only_for_any_origin() -> None:
+    assert template()["Conditions"]["AnyOrigin"] == {"Fn::Equals": [{"Ref": "AllowedOrigin"}, "*"]}
+    assert globals_function()["Environment"]["Variables"]["ALLOWED_ORIGIN"] == {
+        "Ref": "AllowedOrigin"
     }
+
+
+def _mock_response(path: str, method: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A DefinitionBody mock method: its declared response headers and its header mappings."""
+    operation = api_properties()["DefinitionBody"]["paths"][path][method]
+    integration = operation["x-amazon-apigateway-integration"]
+    assert integration["type"] == "mock"
+    response = integration["responses"]["default"]
+    prefix = "method.response.header."
+    mapped = {
+        name.removeprefix(prefix): value
+        for name, value in response["responseParameters"].items()
+        if name.startswith(prefix)
+    }
+    assert len(mapped) == len(response["responseParameters"]), "only header mappings"
+    declared = operation["responses"][response["statusCode"]].get("headers", {})
+    # API Gateway maps only to headers that the method response declares.
+    assert set(mapped) == set(declared), f"{method} {path}"
+    return response, mapped
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_preflight_is_declared_with_cors_headers_and_request_id(path: str) -> None:
+    # One definition of OPTIONS: the DefinitionBody's, not also SAM's Cors (which cannot map
+    # X-Request-Id).
+    assert "Cors" not in api_properties()
+    response, headers = _mock_response(path, "options")
+    assert response["statusCode"] == "200"
+    assert "responseTemplates" not in response, "a preflight has no body"
+    assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+    assert set(headers["Access-Control-Allow-Headers"].strip("'").split(",")) == ALLOWED_HEADERS
+    served = {method for method, route_path, _ in ROUTES.values() if route_path == path}
+    allowed = set(headers["Access-Control-Allow-Methods"].strip("'").split(","))
+    assert allowed == served | {"OPTIONS"}
+    assert int(headers["Access-Control-Max-Age"].strip("'")) > 0
+    assert set(headers["Access-Control-Expose-Headers"].strip("'").split(",")) == EXPOSED
+    assert headers["Vary"] == VARY
+    assert headers["X-Request-Id"] == "context.requestId"
 
 
 def _problem_body(template_text: str) -> dict[str, Any]:
@@ -255,6 +290,7 @@ def test_gateway_errors_are_problem_json_with_cors_and_request_id(
     assert headers["X-Request-Id"] == "context.requestId"
     assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
     assert set(headers["Access-Control-Expose-Headers"].strip("'").split(",")) == EXPOSED
+    assert headers["Vary"] == VARY
     (body_template,) = response["ResponseTemplates"].values()
     assert '"requestId":"$context.requestId"' in body_template
     body = _problem_body(body_template)
@@ -267,6 +303,11 @@ def test_gateway_errors_are_problem_json_with_cors_and_request_id(
 
 def test_every_gateway_response_has_the_problem_shape() -> None:
     for response_type, response in api_properties()["GatewayResponses"].items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["X-Request-Id"] == "context.requestId", response_type
+        assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+        assert set(headers["Access-Control-Expose-Headers"].strip("'").split(",")) == EXPOSED
+        assert headers["Vary"] == VARY, response_type
         (body_template,) = response["ResponseTemplates"].values()
         body = _problem_body(body_template)
         assert body["status"] == int(response["StatusCode"]), response_type
@@ -275,20 +316,28 @@ def test_every_gateway_response_has_the_problem_shape() -> None:
             assert "$context.error" not in body_template, response_type
 
 
+def test_request_too_large_names_the_gateways_limit() -> None:
+    # API Gateway raises REQUEST_TOO_LARGE only past its 10 MB payload limit; the functions
+    # answer bodies over 16 KiB themselves.
+    response = api_properties()["GatewayResponses"]["REQUEST_TOO_LARGE"]
+    detail = str(_problem_body(response["ResponseTemplates"]["application/json"])["detail"])
+    assert "10 MB" in detail
+    assert "larger than 16 KiB" not in detail
+
+
 def test_unsupported_methods_answer_405_with_allow() -> None:
     paths = api_properties()["DefinitionBody"]["paths"]
     allowed = {"/sessions": "GET, POST, OPTIONS", "/sessions/{id}": "GET, PUT, DELETE, OPTIONS"}
-    assert set(paths) == set(allowed)
+    assert set(paths) == set(allowed) == PATHS
     for path, allow in allowed.items():
-        assert set(paths[path]) == {"x-amazon-apigateway-any-method"}
-        any_method = paths[path]["x-amazon-apigateway-any-method"]
-        integration = any_method["x-amazon-apigateway-integration"]
-        assert integration["type"] == "mock"
-        response = integration["responses"]["default"]
+        assert set(paths[path]) == {"options", "x-amazon-apigateway-any-method"}
+        response, headers = _mock_response(path, "x-amazon-apigateway-any-method")
         assert response["statusCode"] == "405"
-        parameters = response["responseParameters"]
-        assert parameters["method.response.header.Allow"] == f"'{allow}'"
-        assert parameters["method.response.header.X-Request-Id"] == "context.requestId"
+        assert headers["Allow"] == f"'{allow}'"
+        assert headers["X-Request-Id"] == "context.requestId"
+        assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigin}'"}
+        assert set(headers["Access-Control-Expose-Headers"].strip("'").split(",")) == EXPOSED
+        assert headers["Vary"] == VARY
         body = _problem_body(response["responseTemplates"]["application/json"])
         assert body["status"] == 405
         served = {method for method, route_path, _ in ROUTES.values() if route_path == path}
@@ -436,6 +485,23 @@ def test_transformed_api_authorizes_every_method_but_preflight(transformed: dict
     assert routes == expected | anything_else
     scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
     assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+
+
+def test_transformed_preflight_is_the_templates_own(transformed: dict[str, Any]) -> None:
+    body = transformed["Resources"]["SessionsApi"]["Properties"]["Body"]
+    for path in PATHS:
+        preflight = body["paths"][path]["options"]
+        assert "security" not in preflight
+        integration = preflight["x-amazon-apigateway-integration"]
+        assert integration["type"] == "mock"
+        parameters = integration["responses"]["default"]["responseParameters"]
+        assert parameters["method.response.header.X-Request-Id"] == "context.requestId"
+        assert parameters["method.response.header.Vary"] == VARY
+        # Every mapped header is declared on the method response, as API Gateway requires.
+        declared = set(preflight["responses"]["200"]["headers"])
+        assert {name.removeprefix("method.response.header.") for name in parameters} == declared
+    for kind, response in body["x-amazon-apigateway-gateway-responses"].items():
+        assert response["responseParameters"]["gatewayresponse.header.Vary"] == VARY, kind
 
 
 def test_transformed_routes_invoke_their_own_function(transformed: dict[str, Any]) -> None:

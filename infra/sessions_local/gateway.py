@@ -1,9 +1,11 @@
 """The gateway: from an HTTP request to a function's response, in API Gateway's order.
 
-1. route: no resource matches the path, 404 (MISSING_AUTHENTICATION_TOKEN); a CORS preflight
-   (``OPTIONS`` on a resource that does not define it) is answered here, without a token; a
-   method the resource lacks, its mock integration if the template declares one (behind the
-   default authorizer, as SAM sets it up), else 405;
+1. route: no resource matches the path, 404 (MISSING_AUTHENTICATION_TOKEN); a method the
+   resource has no function for, the template's mock integration for that method (such as a
+   CORS preflight ``OPTIONS``, which wins over an ``ANY`` route) or for ``ANY``, behind the
+   authorizer SAM gives it (the default one; none on ``OPTIONS`` with
+   ``AddDefaultAuthorizerToCorsPreflight: false``); an ``OPTIONS`` without a mock, the CORS
+   preflight SAM's ``Cors`` adds, without a token; else 405;
 2. body: larger than API Gateway's 10 MB payload limit, REQUEST_TOO_LARGE (413 by default);
 3. authorizer: a missing or bad ID token, 401 (UNAUTHORIZED), and the function is not called;
 4. the function, with a proxy event; its response is passed on as it is (plus API Gateway's
@@ -125,7 +127,7 @@ class LocalGateway:
             return None, refusal
 
     def _unrouted_method(self, request: IncomingRequest, resource: Resource) -> Outcome:
-        """A method the resource has no route for: its mock integration, else 405."""
+        """A method the resource has no function for: its mock integration, else 405."""
         mock = self.mocks.get((resource.path, request.method)) or self.mocks.get(
             (resource.path, "ANY")
         )
@@ -156,6 +158,9 @@ class LocalGateway:
             )
         resource, path_parameters = found
         route = resource.route_for(request.method)
+        if request.method not in resource.methods and (resource.path, request.method) in self.mocks:
+            # A method declared in the DefinitionBody (this API's preflight) wins over ANY.
+            return self._unrouted_method(request, resource)
         if (
             request.method == "OPTIONS"
             and "OPTIONS" not in resource.methods

@@ -302,7 +302,9 @@ def _unquote(text: str) -> str:
 
 
 def _rendered(response: ResponseSpec, resolver: Resolver) -> Rendered:
-    headers = {str(name): str(resolver.resolve(value)) for name, value in response.headers.items()}
+    resolved = {str(name): resolver.resolve(value) for name, value in response.headers.items()}
+    # A header whose value is AWS::NoValue (an Fn::If branch) is not sent.
+    headers = {name: str(value) for name, value in resolved.items() if value is not None}
     template = resolver.resolve(response.template)
     return Rendered(response.status, headers, None if template is None else str(template))
 

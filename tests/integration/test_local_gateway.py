@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from tests.integration.localapi import LocalApi, Reply
 
@@ -52,26 +54,39 @@ def test_unsupported_method_needs_a_token_first(api: LocalApi) -> None:
     assert "unauthorized: no token" in api.log_line(reply.json()["requestId"])
 
 
-def test_preflight_needs_no_token(api: LocalApi) -> None:
-    reply = api.request(
+def preflight(api: LocalApi, path: str, method: str) -> Reply:
+    return api.request(
         "OPTIONS",
-        "/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        path,
         headers={
             "Origin": ORIGIN,
-            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Method": method,
             "Access-Control-Request-Headers": "authorization,content-type,if-match",
         },
     )
-    assert reply.status == 200
-    assert reply.header("Access-Control-Allow-Origin") == ORIGIN
-    allowed_headers = {
-        h.strip().lower() for h in (reply.header("Access-Control-Allow-Headers") or "").split(",")
-    }
-    assert {"authorization", "content-type", "if-match", "idempotency-key"} <= allowed_headers
-    allowed_methods = (reply.header("Access-Control-Allow-Methods") or "").split(",")
-    assert {"GET", "PUT", "DELETE"} <= set(allowed_methods)
-    assert reply.header("X-Request-Id")
-    assert reply.body == b""
+
+
+def test_preflight_needs_no_token(api: LocalApi) -> None:
+    for path, method, methods in (
+        ("/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV", "PUT", {"GET", "PUT", "DELETE", "OPTIONS"}),
+        ("/sessions", "POST", {"GET", "POST", "OPTIONS"}),
+    ):
+        reply = preflight(api, path, method)
+        assert reply.status == 200
+        assert reply.header("Access-Control-Allow-Origin") == ORIGIN
+        allowed_headers = {
+            h.strip().lower()
+            for h in (reply.header("Access-Control-Allow-Headers") or "").split(",")
+        }
+        assert {"authorization", "content-type", "if-match", "idempotency-key"} <= allowed_headers
+        # The methods of that path, from the template's preflight method.
+        assert set((reply.header("Access-Control-Allow-Methods") or "").split(",")) == methods
+        assert reply.header("Access-Control-Max-Age") == "600"
+        assert reply.header("Vary") == "Origin"
+        request_id = reply.header("X-Request-Id")
+        assert request_id
+        assert " gateway " in api.log_line(request_id)
+        assert reply.body == b""
 
 
 def test_every_response_has_cors_headers_and_a_request_id(api: LocalApi, new_user: User) -> None:
@@ -82,10 +97,13 @@ def test_every_response_has_cors_headers_and_a_request_id(api: LocalApi, new_use
         api.request("GET", "/sessions"),
         api.request("GET", "/sessions/bad-id", token=token),
         api.request("GET", "/nowhere"),
+        api.request("PATCH", "/sessions", token=token),
+        preflight(api, "/sessions", "GET"),
     ]
     ids = set()
     for reply in replies:
         assert reply.header("Access-Control-Allow-Origin") == ORIGIN
+        assert reply.header("Vary") == "Origin"
         assert set((reply.header("Access-Control-Expose-Headers") or "").split(",")) >= {
             "ETag",
             "Location",
@@ -116,6 +134,7 @@ def test_a_body_over_the_gateway_limit_is_refused_unread(api: LocalApi, new_user
     reply = api.request("POST", "/sessions", token=token, body=b"x" * (10 * 1024 * 1024 + 1))
     # The template maps REQUEST_TOO_LARGE to the contract's 400.
     problem = assert_gateway_problem(api, reply, 400)
+    assert "10 MB" in str(problem["detail"])
     assert "16 KiB" in str(problem["detail"])
     assert api.request("GET", "/sessions", token=token).json()["items"] == []
 
@@ -149,3 +168,25 @@ def test_docs_are_served_offline(api: LocalApi) -> None:
     spec = document.json()
     assert spec["openapi"].startswith("3.")
     assert {"/sessions", "/sessions/{id}"} <= set(spec["paths"])
+
+
+@pytest.fixture(scope="module")
+def any_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
+    server = LocalApi(tmp_path_factory.mktemp("any-origin"), "--allowed-origin", "*").start()
+    yield server
+    assert server.stop() == 0, server.stderr
+
+
+def test_with_any_origin_nothing_says_vary(any_origin: LocalApi) -> None:
+    token = any_origin.token("anyone")
+    replies = [
+        preflight(any_origin, "/sessions", "POST"),
+        any_origin.request("GET", "/sessions"),
+        any_origin.request("PATCH", "/sessions", token=token),
+        any_origin.request("GET", "/sessions", token=token),
+    ]
+    assert [reply.status for reply in replies] == [200, 401, 405, 200]
+    for reply in replies:
+        assert reply.header("Access-Control-Allow-Origin") == "*"
+        assert reply.header("Vary") is None
+        assert reply.header("X-Request-Id")

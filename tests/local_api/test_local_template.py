@@ -43,12 +43,34 @@ def test_the_authorizer_is_the_stacks_user_pool(template: LocalTemplate) -> None
 
 
 def test_cors_and_gateway_responses(template: LocalTemplate) -> None:
-    assert template.cors is not None
-    assert template.cors.allow_headers == "Authorization,Content-Type,If-Match,Idempotency-Key"
+    assert template.cors is None, "the preflight is declared in the DefinitionBody"
     assert {"UNAUTHORIZED", "MISSING_AUTHENTICATION_TOKEN"} <= set(template.gateway_responses)
     assert template.gateway_responses["UNAUTHORIZED"].status == 401
-    mocks = {(mock.path, mock.method): mock.authorizer for mock in template.mocks}
-    assert mocks["/sessions", "ANY"] == "CognitoAuthorizer", "SAM adds the default authorizer"
+    mocks = {(mock.path, mock.method): mock for mock in template.mocks}
+    assert mocks["/sessions", "ANY"].authorizer == "CognitoAuthorizer", "SAM adds the default"
+    for path, methods in (
+        ("/sessions", "GET,POST,OPTIONS"),
+        ("/sessions/{id}", "GET,PUT,DELETE,OPTIONS"),
+    ):
+        preflight = mocks[path, "OPTIONS"]
+        assert preflight.authorizer is None, "AddDefaultAuthorizerToCorsPreflight: false"
+        headers = preflight.response.headers
+        assert headers["Access-Control-Allow-Headers"] == (
+            "'Authorization,Content-Type,If-Match,Idempotency-Key'"
+        )
+        assert headers["Access-Control-Allow-Methods"] == f"'{methods}'"
+        assert headers["X-Request-Id"] == "context.requestId"
+
+
+@pytest.mark.parametrize(("origin", "vary"), [(None, "'Origin'"), ("*", None)])
+def test_vary_follows_the_allowed_origin(
+    template: LocalTemplate, origin: str | None, vary: str | None
+) -> None:
+    overrides = {} if origin is None else {"AllowedOrigin": origin}
+    resolver = template.resolver("us-east-1", overrides)
+    preflight = next(mock for mock in template.mocks if mock.method == "OPTIONS")
+    responses = [preflight.response, *template.gateway_responses.values()]
+    assert {resolver.resolve(response.headers["Vary"]) for response in responses} == {vary}
 
 
 def test_table_plans(template: LocalTemplate) -> None:
