@@ -12,7 +12,7 @@ import jwt
 import pytest
 from moto.utilities.utils import load_resource
 
-from tests.integration.localapi import REPO, LocalApi, Reply, claims_of, command, free_port
+from tests.localapi import REPO, LocalApi, Reply, claims_of, command, free_port
 
 
 def forge(claims: dict[str, Any], **changes: Any) -> str:
@@ -21,22 +21,22 @@ def forge(claims: dict[str, Any], **changes: Any) -> str:
     return jwt.encode({**claims, **changes}, key.key, algorithm="RS256", headers={"kid": "dummy"})
 
 
-def assert_refused(api: LocalApi, reply: Reply, reason: str) -> None:
+def assert_refused(local_api: LocalApi, reply: Reply, reason: str) -> None:
     assert reply.status == 401, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
     problem = reply.json()
     assert problem["status"] == 401
     assert problem["requestId"] == reply.header("X-Request-Id")
     assert reply.header("Access-Control-Allow-Origin") == "https://app.example.com"
-    line = api.log_line(problem["requestId"])
+    line = local_api.log_line(problem["requestId"])
     assert " 401 " in line
     assert " gateway " in line, "the gateway, not a function, must have answered"
     assert reason in line
 
 
 @pytest.fixture
-def mallory(api: LocalApi) -> tuple[str, dict[str, Any]]:
-    token = api.token(f"mallory-{uuid.uuid4().hex[:8]}")
+def mallory(local_api: LocalApi) -> tuple[str, dict[str, Any]]:
+    token = local_api.token(f"mallory-{uuid.uuid4().hex[:8]}")
     return token, claims_of(token)
 
 
@@ -49,7 +49,7 @@ def tampered(token: str) -> str:
 
 
 def test_bad_tokens_are_refused_before_any_function_runs(
-    api: LocalApi, mallory: tuple[str, dict[str, Any]]
+    local_api: LocalApi, mallory: tuple[str, dict[str, Any]]
 ) -> None:
     token, claims = mallory
     now = int(time.time())
@@ -75,27 +75,28 @@ def test_bad_tokens_are_refused_before_any_function_runs(
     }
     for name, (headers, reason) in cases.items():
         for method, path in (("POST", "/sessions"), ("GET", "/sessions")):
-            reply = api.request(method, path, headers=headers, json_body={"title": name})
-            assert_refused(api, reply, reason)
+            reply = local_api.request(method, path, headers=headers, json_body={"title": name})
+            assert_refused(local_api, reply, reason)
     # Nothing was created in mallory's name, or in anyone's.
-    listed = api.request("GET", "/sessions", token=token)
+    listed = local_api.request("GET", "/sessions", token=token)
     assert listed.status == 200
     assert listed.json()["items"] == []
 
 
 def test_bare_token_and_bearer_prefix_are_both_accepted(
-    api: LocalApi, mallory: tuple[str, dict[str, Any]]
+    local_api: LocalApi, mallory: tuple[str, dict[str, Any]]
 ) -> None:
     token, _ = mallory
-    assert api.request("GET", "/sessions", headers={"Authorization": token}).status == 200
+    assert local_api.request("GET", "/sessions", headers={"Authorization": token}).status == 200
     assert (
-        api.request("GET", "/sessions", headers={"Authorization": f"bearer {token}"}).status == 200
+        local_api.request("GET", "/sessions", headers={"Authorization": f"bearer {token}"}).status
+        == 200
     )
 
 
-def test_short_lived_token_expires(api: LocalApi) -> None:
+def test_short_lived_token_expires(local_api: LocalApi) -> None:
     result = subprocess.run(  # noqa: S603 - our own console script
-        [*command(), "token", "shortlived", "--port", str(api.port), "--ttl", "1"],
+        [*command(), "token", "shortlived", "--port", str(local_api.port), "--ttl", "1"],
         capture_output=True,
         text=True,
         check=True,
@@ -106,13 +107,13 @@ def test_short_lived_token_expires(api: LocalApi) -> None:
     assert claims["exp"] - claims["iat"] == 1
     while time.time() < claims["exp"] + 1:
         time.sleep(0.1)
-    assert_refused(api, api.request("GET", "/sessions", token=token), "token expired")
+    assert_refused(local_api, local_api.request("GET", "/sessions", token=token), "token expired")
 
 
-def test_token_command_gives_the_same_user_for_the_same_name(api: LocalApi) -> None:
+def test_token_command_gives_the_same_user_for_the_same_name(local_api: LocalApi) -> None:
     def run(username: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - our own console script
-            [*command(), "token", username, "--port", str(api.port)],
+            [*command(), "token", username, "--port", str(local_api.port)],
             capture_output=True,
             text=True,
             check=True,
@@ -128,7 +129,7 @@ def test_token_command_gives_the_same_user_for_the_same_name(api: LocalApi) -> N
     assert carol["token_use"] == "id"
     assert carol["cognito:username"] == "carol"
     assert carol["exp"] - carol["iat"] == 3600, "the template's app client: 60 minutes"
-    assert api.request("GET", "/sessions", token=first.stdout.strip()).status == 200
+    assert local_api.request("GET", "/sessions", token=first.stdout.strip()).status == 200
 
 
 def test_token_command_without_a_running_api_says_so() -> None:
@@ -144,8 +145,8 @@ def test_token_command_without_a_running_api_says_so() -> None:
     assert "make dev" in result.stderr
 
 
-def test_token_endpoint_rejects_bad_input(api: LocalApi) -> None:
+def test_token_endpoint_rejects_bad_input(local_api: LocalApi) -> None:
     bodies: list[object] = [{"username": ""}, {"username": "a b"}, {"username": "x", "ttl": 0}, []]
     for body in bodies:
-        reply = api.request("POST", "/_local/token", json_body=body)
+        reply = local_api.request("POST", "/_local/token", json_body=body)
         assert reply.status == 400, body

@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.localapi import LocalApi, Reply
+from tests.localapi import LocalApi, Reply
 
 User = Callable[[], tuple[str, str]]
 ORIGIN = "https://app.example.com"
 
 
-def assert_gateway_problem(api: LocalApi, reply: Reply, status: int) -> dict[str, object]:
+def assert_gateway_problem(local_api: LocalApi, reply: Reply, status: int) -> dict[str, object]:
     assert reply.status == status, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
     assert reply.header("Access-Control-Allow-Origin") == ORIGIN
@@ -22,40 +22,40 @@ def assert_gateway_problem(api: LocalApi, reply: Reply, status: int) -> dict[str
     problem = dict(reply.json())
     assert problem["status"] == status
     assert problem["requestId"] == reply.header("X-Request-Id")
-    assert " gateway " in api.log_line(str(problem["requestId"]))
+    assert " gateway " in local_api.log_line(str(problem["requestId"]))
     return problem
 
 
-def test_unknown_route_is_404_with_or_without_a_token(api: LocalApi, new_user: User) -> None:
+def test_unknown_route_is_404_with_or_without_a_token(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    assert_gateway_problem(api, api.request("GET", "/nowhere"), 404)
-    assert_gateway_problem(api, api.request("GET", "/nowhere", token=token), 404)
-    assert_gateway_problem(api, api.request("POST", "/sessions/a/b", token=token), 404)
+    assert_gateway_problem(local_api, local_api.request("GET", "/nowhere"), 404)
+    assert_gateway_problem(local_api, local_api.request("GET", "/nowhere", token=token), 404)
+    assert_gateway_problem(local_api, local_api.request("POST", "/sessions/a/b", token=token), 404)
 
 
-def test_unsupported_method_is_405_with_allow(api: LocalApi, new_user: User) -> None:
+def test_unsupported_method_is_405_with_allow(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    reply = api.request("PATCH", "/sessions", token=token, json_body={})
-    assert_gateway_problem(api, reply, 405)
+    reply = local_api.request("PATCH", "/sessions", token=token, json_body={})
+    assert_gateway_problem(local_api, reply, 405)
     assert set((reply.header("Allow") or "").replace(" ", "").split(",")) == {
         "GET",
         "POST",
         "OPTIONS",
     }
-    on_item = api.request("POST", "/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV", token=token)
-    assert_gateway_problem(api, on_item, 405)
+    on_item = local_api.request("POST", "/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV", token=token)
+    assert_gateway_problem(local_api, on_item, 405)
     assert "POST" not in (on_item.header("Allow") or "")
 
 
-def test_unsupported_method_needs_a_token_first(api: LocalApi) -> None:
+def test_unsupported_method_needs_a_token_first(local_api: LocalApi) -> None:
     # As deployed: SAM gives the template's 405 mock methods the default Cognito authorizer.
-    reply = api.request("PATCH", "/sessions", json_body={})
-    assert_gateway_problem(api, reply, 401)
-    assert "unauthorized: no token" in api.log_line(reply.json()["requestId"])
+    reply = local_api.request("PATCH", "/sessions", json_body={})
+    assert_gateway_problem(local_api, reply, 401)
+    assert "unauthorized: no token" in local_api.log_line(reply.json()["requestId"])
 
 
-def preflight(api: LocalApi, path: str, method: str) -> Reply:
-    return api.request(
+def preflight(local_api: LocalApi, path: str, method: str) -> Reply:
+    return local_api.request(
         "OPTIONS",
         path,
         headers={
@@ -66,12 +66,12 @@ def preflight(api: LocalApi, path: str, method: str) -> Reply:
     )
 
 
-def test_preflight_needs_no_token(api: LocalApi) -> None:
+def test_preflight_needs_no_token(local_api: LocalApi) -> None:
     for path, method, methods in (
         ("/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV", "PUT", {"GET", "PUT", "DELETE", "OPTIONS"}),
         ("/sessions", "POST", {"GET", "POST", "OPTIONS"}),
     ):
-        reply = preflight(api, path, method)
+        reply = preflight(local_api, path, method)
         assert reply.status == 200
         assert reply.header("Access-Control-Allow-Origin") == ORIGIN
         allowed_headers = {
@@ -85,20 +85,22 @@ def test_preflight_needs_no_token(api: LocalApi) -> None:
         assert reply.header("Vary") == "Origin"
         request_id = reply.header("X-Request-Id")
         assert request_id
-        assert " gateway " in api.log_line(request_id)
+        assert " gateway " in local_api.log_line(request_id)
         assert reply.body == b""
 
 
-def test_every_response_has_cors_headers_and_a_request_id(api: LocalApi, new_user: User) -> None:
+def test_every_response_has_cors_headers_and_a_request_id(
+    local_api: LocalApi, new_user: User
+) -> None:
     token, _ = new_user()
     replies = [
-        api.request("POST", "/sessions", token=token, json_body={"title": "t"}),
-        api.request("GET", "/sessions", token=token),
-        api.request("GET", "/sessions"),
-        api.request("GET", "/sessions/bad-id", token=token),
-        api.request("GET", "/nowhere"),
-        api.request("PATCH", "/sessions", token=token),
-        preflight(api, "/sessions", "GET"),
+        local_api.request("POST", "/sessions", token=token, json_body={"title": "t"}),
+        local_api.request("GET", "/sessions", token=token),
+        local_api.request("GET", "/sessions"),
+        local_api.request("GET", "/sessions/bad-id", token=token),
+        local_api.request("GET", "/nowhere"),
+        local_api.request("PATCH", "/sessions", token=token),
+        preflight(local_api, "/sessions", "GET"),
     ]
     ids = set()
     for reply in replies:
@@ -116,10 +118,10 @@ def test_every_response_has_cors_headers_and_a_request_id(api: LocalApi, new_use
     assert len(ids) == len(replies), "a fresh request id per request"
 
 
-def test_one_log_line_per_request(api: LocalApi, new_user: User) -> None:
+def test_one_log_line_per_request(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    reply = api.request("GET", "/sessions?limit=5", token=token)
-    line = api.log_line(reply.header("X-Request-Id") or "")
+    reply = local_api.request("GET", "/sessions?limit=5", token=token)
+    line = local_api.log_line(reply.header("X-Request-Id") or "")
     time_of_day, method, path, status, elapsed, handled_by, request_id = line.split()[:7]
     assert (method, path, status) == ("GET", "/sessions?limit=5", "200")
     assert elapsed.endswith("ms")
@@ -129,41 +131,43 @@ def test_one_log_line_per_request(api: LocalApi, new_user: User) -> None:
     assert time_of_day.count(":") == 2
 
 
-def test_a_body_over_the_gateway_limit_is_refused_unread(api: LocalApi, new_user: User) -> None:
+def test_a_body_over_the_gateway_limit_is_refused_unread(
+    local_api: LocalApi, new_user: User
+) -> None:
     token, _ = new_user()
-    reply = api.request("POST", "/sessions", token=token, body=b"x" * (10 * 1024 * 1024 + 1))
+    reply = local_api.request("POST", "/sessions", token=token, body=b"x" * (10 * 1024 * 1024 + 1))
     # The template maps REQUEST_TOO_LARGE to the contract's 400.
-    problem = assert_gateway_problem(api, reply, 400)
+    problem = assert_gateway_problem(local_api, reply, 400)
     assert "10 MB" in str(problem["detail"])
     assert "16 KiB" in str(problem["detail"])
-    assert api.request("GET", "/sessions", token=token).json()["items"] == []
+    assert local_api.request("GET", "/sessions", token=token).json()["items"] == []
 
 
-def test_concurrent_requests_are_served(api: LocalApi, new_user: User) -> None:
+def test_concurrent_requests_are_served(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
 
     def create(number: int) -> int:
         body = {"title": f"Parallel {number}"}
-        return api.request("POST", "/sessions", token=token, json_body=body).status
+        return local_api.request("POST", "/sessions", token=token, json_body=body).status
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(create, range(24)))
     assert statuses == [201] * 24
-    listed = api.request("GET", "/sessions?limit=100", token=token).json()["items"]
+    listed = local_api.request("GET", "/sessions?limit=100", token=token).json()["items"]
     assert len(listed) == 24
 
 
-def test_docs_are_served_offline(api: LocalApi) -> None:
-    page = api.request("GET", "/docs")
+def test_docs_are_served_offline(local_api: LocalApi) -> None:
+    page = local_api.request("GET", "/docs")
     assert page.status == 200
     assert b"/docs/swagger-ui-bundle.min.js" in page.body
     assert b"https://" not in page.body, "no CDN: every asset is served locally"
-    script = api.request("GET", "/docs/swagger-ui-bundle.min.js")
+    script = local_api.request("GET", "/docs/swagger-ui-bundle.min.js")
     assert script.status == 200
     assert (script.header("Content-Type") or "").startswith("text/javascript")
     assert len(script.body) > 100_000
-    assert api.request("GET", "/docs/swagger-ui.min.css").status == 200
-    document = api.request("GET", "/openapi.json")
+    assert local_api.request("GET", "/docs/swagger-ui.min.css").status == 200
+    document = local_api.request("GET", "/openapi.json")
     assert document.status == 200
     spec = document.json()
     assert spec["openapi"].startswith("3.")

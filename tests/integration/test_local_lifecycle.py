@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.localapi import LocalApi, command, free_port
+from tests.localapi import LocalApi, command, free_port
 
 
 def descendants(pid: int) -> set[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tests.integration.localapi import LocalApi, Reply
+from tests.localapi import LocalApi, Reply
 
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 MISSING_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -24,13 +24,15 @@ def assert_problem(reply: Reply, status: int) -> dict[str, object]:
     return dict(problem)
 
 
-def create(api: LocalApi, token: str, **fields: object) -> Reply:
-    return api.request("POST", "/sessions", token=token, json_body={"title": "Talk", **fields})
+def create(local_api: LocalApi, token: str, **fields: object) -> Reply:
+    return local_api.request(
+        "POST", "/sessions", token=token, json_body={"title": "Talk", **fields}
+    )
 
 
-def test_create_read_update_delete(api: LocalApi, new_user: User) -> None:
+def test_create_read_update_delete(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    created = create(api, token, tags=["python"], startsAt="2030-01-31T10:00:00+01:00")
+    created = create(local_api, token, tags=["python"], startsAt="2030-01-31T10:00:00+01:00")
     assert created.status == 201, created.body
     session = created.json()
     assert ULID.match(session["id"])
@@ -39,12 +41,12 @@ def test_create_read_update_delete(api: LocalApi, new_user: User) -> None:
     assert created.header("Location") == f"/sessions/{session['id']}"
     assert created.header("ETag") == '"1"'
 
-    fetched = api.request("GET", f"/sessions/{session['id']}", token=token)
+    fetched = local_api.request("GET", f"/sessions/{session['id']}", token=token)
     assert fetched.status == 200
     assert fetched.json() == session
     assert fetched.header("ETag") == '"1"'
 
-    updated = api.request(
+    updated = local_api.request(
         "PUT",
         f"/sessions/{session['id']}",
         token=token,
@@ -56,7 +58,7 @@ def test_create_read_update_delete(api: LocalApi, new_user: User) -> None:
     assert updated.json()["status"] == "active"
     assert updated.header("ETag") == '"2"'
 
-    stale = api.request(
+    stale = local_api.request(
         "PUT",
         f"/sessions/{session['id']}",
         token=token,
@@ -64,56 +66,61 @@ def test_create_read_update_delete(api: LocalApi, new_user: User) -> None:
         json_body={"title": "Lost update"},
     )
     assert_problem(stale, 412)
-    stale_delete = api.request(
+    stale_delete = local_api.request(
         "DELETE", f"/sessions/{session['id']}", token=token, headers={"If-Match": '"1"'}
     )
     assert_problem(stale_delete, 412)
-    assert api.request("GET", f"/sessions/{session['id']}", token=token).json()["version"] == 2
+    assert (
+        local_api.request("GET", f"/sessions/{session['id']}", token=token).json()["version"] == 2
+    )
 
-    deleted = api.request(
+    deleted = local_api.request(
         "DELETE", f"/sessions/{session['id']}", token=token, headers={"If-Match": '"2"'}
     )
     assert deleted.status == 204
     assert deleted.body == b""
-    assert_problem(api.request("GET", f"/sessions/{session['id']}", token=token), 404)
+    assert_problem(local_api.request("GET", f"/sessions/{session['id']}", token=token), 404)
 
 
-def test_list_is_newest_first_and_pages_with_a_cursor(api: LocalApi, new_user: User) -> None:
+def test_list_is_newest_first_and_pages_with_a_cursor(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    ids = [create(api, token, title=f"Session {n}").json()["id"] for n in range(3)]
-    first = api.request("GET", "/sessions?limit=2", token=token)
+    ids = [create(local_api, token, title=f"Session {n}").json()["id"] for n in range(3)]
+    first = local_api.request("GET", "/sessions?limit=2", token=token)
     assert first.status == 200
     page = first.json()
     assert [item["id"] for item in page["items"]] == ids[::-1][:2]
     assert page["nextCursor"]
-    second = api.request("GET", f"/sessions?limit=2&cursor={page['nextCursor']}", token=token)
+    second = local_api.request("GET", f"/sessions?limit=2&cursor={page['nextCursor']}", token=token)
     assert [item["id"] for item in second.json()["items"]] == ids[:1]
     assert second.json()["nextCursor"] is None
 
 
-def test_list_by_status(api: LocalApi, new_user: User) -> None:
+def test_list_by_status(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    create(api, token, title="Later")
-    active = create(api, token, title="Now", status="active").json()
-    listed = api.request("GET", "/sessions?status=active", token=token)
+    create(local_api, token, title="Later")
+    active = create(local_api, token, title="Now", status="active").json()
+    listed = local_api.request("GET", "/sessions?status=active", token=token)
     assert [item["id"] for item in listed.json()["items"]] == [active["id"]]
 
 
-def test_a_second_user_sees_none_and_is_forbidden(api: LocalApi, new_user: User) -> None:
+def test_a_second_user_sees_none_and_is_forbidden(local_api: LocalApi, new_user: User) -> None:
     alice, _ = new_user()
     bob, _ = new_user()
-    session = create(api, alice).json()
-    assert api.request("GET", "/sessions", token=bob).json() == {"items": [], "nextCursor": None}
+    session = create(local_api, alice).json()
+    assert local_api.request("GET", "/sessions", token=bob).json() == {
+        "items": [],
+        "nextCursor": None,
+    }
     path = f"/sessions/{session['id']}"
-    assert_problem(api.request("GET", path, token=bob), 403)
-    assert_problem(api.request("PUT", path, token=bob, json_body={"title": "Mine now"}), 403)
-    assert_problem(api.request("DELETE", path, token=bob), 403)
-    assert api.request("GET", path, token=alice).json() == session
+    assert_problem(local_api.request("GET", path, token=bob), 403)
+    assert_problem(local_api.request("PUT", path, token=bob, json_body={"title": "Mine now"}), 403)
+    assert_problem(local_api.request("DELETE", path, token=bob), 403)
+    assert local_api.request("GET", path, token=alice).json() == session
 
 
-def test_bad_requests_are_400_with_every_field(api: LocalApi, new_user: User) -> None:
+def test_bad_requests_are_400_with_every_field(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    invalid = api.request(
+    invalid = local_api.request(
         "POST",
         "/sessions",
         token=token,
@@ -123,7 +130,7 @@ def test_bad_requests_are_400_with_every_field(api: LocalApi, new_user: User) ->
     fields = {error["field"] for error in problem["errors"]}  # type: ignore[attr-defined]
     assert {"title", "status", "tags", "id"} <= fields
 
-    not_json = api.request(
+    not_json = local_api.request(
         "POST",
         "/sessions",
         token=token,
@@ -131,7 +138,7 @@ def test_bad_requests_are_400_with_every_field(api: LocalApi, new_user: User) ->
         headers={"Content-Type": "application/json"},
     )
     assert_problem(not_json, 400)
-    not_utf8 = api.request(
+    not_utf8 = local_api.request(
         "POST",
         "/sessions",
         token=token,
@@ -139,42 +146,51 @@ def test_bad_requests_are_400_with_every_field(api: LocalApi, new_user: User) ->
         headers={"Content-Type": "application/json"},
     )
     assert "UTF-8" in str(assert_problem(not_utf8, 400)["detail"])
-    too_large = api.request(
+    too_large = local_api.request(
         "POST", "/sessions", token=token, json_body={"title": "x", "description": "y" * 17000}
     )
     assert "16 KiB" in str(assert_problem(too_large, 400)["detail"])
-    assert_problem(api.request("GET", "/sessions/not-a-ulid", token=token), 400)
-    assert_problem(api.request("GET", "/sessions?limit=0", token=token), 400)
-    assert_problem(api.request("GET", "/sessions?cursor=forged", token=token), 400)
-    assert api.request("GET", "/sessions", token=token).json()["items"] == []
+    assert_problem(local_api.request("GET", "/sessions/not-a-ulid", token=token), 400)
+    assert_problem(local_api.request("GET", "/sessions?limit=0", token=token), 400)
+    assert_problem(local_api.request("GET", "/sessions?cursor=forged", token=token), 400)
+    assert local_api.request("GET", "/sessions", token=token).json()["items"] == []
 
 
-def test_unknown_session_is_404(api: LocalApi, new_user: User) -> None:
+def test_unknown_session_is_404(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
-    assert_problem(api.request("GET", f"/sessions/{MISSING_ID}", token=token), 404)
+    assert_problem(local_api.request("GET", f"/sessions/{MISSING_ID}", token=token), 404)
     assert_problem(
-        api.request("PUT", f"/sessions/{MISSING_ID}", token=token, json_body={"title": "t"}), 404
+        local_api.request("PUT", f"/sessions/{MISSING_ID}", token=token, json_body={"title": "t"}),
+        404,
     )
-    assert_problem(api.request("DELETE", f"/sessions/{MISSING_ID}", token=token), 404)
+    assert_problem(local_api.request("DELETE", f"/sessions/{MISSING_ID}", token=token), 404)
 
 
-def test_idempotent_create(api: LocalApi, new_user: User) -> None:
+def test_idempotent_create(local_api: LocalApi, new_user: User) -> None:
     token, _ = new_user()
     key = {"Idempotency-Key": "create-talk-1"}
-    first = api.request("POST", "/sessions", token=token, headers=key, json_body={"title": "A"})
-    again = api.request("POST", "/sessions", token=token, headers=key, json_body={"title": "A"})
+    first = local_api.request(
+        "POST", "/sessions", token=token, headers=key, json_body={"title": "A"}
+    )
+    again = local_api.request(
+        "POST", "/sessions", token=token, headers=key, json_body={"title": "A"}
+    )
     assert first.status == again.status == 201
     assert again.json() == first.json()
-    different = api.request("POST", "/sessions", token=token, headers=key, json_body={"title": "B"})
+    different = local_api.request(
+        "POST", "/sessions", token=token, headers=key, json_body={"title": "B"}
+    )
     assert_problem(different, 422)
-    bad_key = api.request(
+    bad_key = local_api.request(
         "POST", "/sessions", token=token, headers={"Idempotency-Key": "x" * 256}, json_body={}
     )
     assert_problem(bad_key, 400)
-    assert len(api.request("GET", "/sessions", token=token).json()["items"]) == 1
+    assert len(local_api.request("GET", "/sessions", token=token).json()["items"]) == 1
 
     # Keys are per caller: the same key from someone else creates their own session.
     other, _ = new_user()
-    theirs = api.request("POST", "/sessions", token=other, headers=key, json_body={"title": "A"})
+    theirs = local_api.request(
+        "POST", "/sessions", token=other, headers=key, json_body={"title": "A"}
+    )
     assert theirs.status == 201
     assert theirs.json()["id"] != first.json()["id"]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.localapi import LocalApi, free_port
+from tests.localapi import LocalApi, free_port
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localapi import LocalApi, Reply, claims_of
+from tests.localapi import LocalApi, Reply, claims_of
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -154,8 +154,10 @@ def echoed(reply: Reply) -> dict[str, Any]:
     return data
 
 
-def raw_request(api: LocalApi, method: str, path: str, headers: list[tuple[str, str]]) -> Reply:
-    connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=30)
+def raw_request(
+    local_api: LocalApi, method: str, path: str, headers: list[tuple[str, str]]
+) -> Reply:
+    connection = http.client.HTTPConnection("127.0.0.1", local_api.port, timeout=30)
     try:
         connection.putrequest(method, path)
         for name, value in headers:

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from tests.resilience.localapi import LocalApi, Reply
+from tests.localapi import LocalApi, Reply
 
 UNKNOWN = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
 
 
 @pytest.fixture(scope="module")
 def seeded(local_api: LocalApi) -> dict[str, Any]:
-    token = local_api.token(f"corpus-{uuid.uuid4().hex[:8]}")
-    other = local_api.token(f"other-{uuid.uuid4().hex[:8]}")
+    token = local_api.token(f"corpus-{uuid.uuid4().hex[:8]}", cli=True)
+    other = local_api.token(f"other-{uuid.uuid4().hex[:8]}", cli=True)
     mine = [
         local_api.request("POST", "/sessions", token=token, json_body={"title": f"Mine {i}"})
         for i in range(3)
@@ -122,8 +122,8 @@ def test_bad_input_over_http_is_a_4xx_problem_and_changes_nothing(
     reply = send(local_api, seeded, name)
 
     assert reply.status == CASES[name][4], reply.body
-    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.header("Content-Type") == "application/problem+json"
     problem = reply.json()
     assert problem["status"] == reply.status
-    assert problem["requestId"] == reply.headers["x-request-id"]
+    assert problem["requestId"] == reply.header("X-Request-Id")
     assert snapshot(local_api, seeded) == before

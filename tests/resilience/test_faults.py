@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from session_actions.repository import READ_TIMEOUT_S, SDK_ATTEMPTS
 
+from tests.localapi import LocalApi, Reply
 from tests.resilience.dynamo_proxy import DynamoProxy
-from tests.resilience.localapi import LocalApi, Reply
 
 # What template.yaml gives every function (Globals.Function.Timeout).
 LAMBDA_TIMEOUT_S = 10
@@ -49,7 +49,7 @@ def user(faulty_api: LocalApi, proxy: DynamoProxy) -> Iterator[Any]:
     proxy.clear()
     if not proxy.listening:
         proxy.start()
-    token = faulty_api.token(f"faulty-{uuid.uuid4().hex[:8]}")
+    token = faulty_api.token(f"faulty-{uuid.uuid4().hex[:8]}", cli=True)
     reply = faulty_api.request(
         "POST", "/sessions", token=token, json_body={"title": "Before the fault"}
     )
@@ -84,12 +84,12 @@ def send(api: LocalApi, token: str, session_id: str, route: str) -> Reply:
 
 def assert_unavailable(reply: Reply) -> dict[str, Any]:
     assert reply.status == 503, reply.body
-    assert reply.headers["content-type"] == "application/problem+json"
-    assert reply.headers["retry-after"] == "2"
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert reply.header("Retry-After") == "2"
     problem: dict[str, Any] = reply.json()
     assert problem["status"] == 503
     assert problem["title"] == "Service Unavailable"
-    assert problem["requestId"] == reply.headers["x-request-id"]
+    assert problem["requestId"] == reply.header("X-Request-Id")
     text = reply.body.decode().lower()
     for internal in ("throttl", "botocore", "exception", "table", "traceback", "127.0.0.1"):
         assert internal not in text, reply.body

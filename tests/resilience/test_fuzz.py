@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.resilience.localapi import REPO, LocalApi
+from tests.localapi import REPO, LocalApi
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 DOCUMENT = REPO / "docs" / "openapi.json"
@@ -21,7 +21,7 @@ RUN_TIMEOUT_S = 600
 
 
 def test_the_document_holds_under_fuzzing(local_api: LocalApi, tmp_path: Path) -> None:
-    token = local_api.token("fuzzer")
+    token = local_api.token("fuzzer", cli=True)
     st = Path(sys.executable).with_name("st")
     seed = os.environ.get("SCHEMATHESIS_SEED", "20301")
     result = subprocess.run(  # noqa: S603 - schemathesis' own CLI

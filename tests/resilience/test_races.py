@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from tests.resilience.localapi import LocalApi, Reply
+from tests.localapi import LocalApi, Reply
 
 WRITERS = 20
 
 
 @pytest.fixture
 def token(local_api: LocalApi) -> str:
-    return local_api.token(f"racer-{uuid.uuid4().hex[:8]}")
+    return local_api.token(f"racer-{uuid.uuid4().hex[:8]}", cli=True)
 
 
 def all_at_once(send: Callable[[int], Reply]) -> list[Reply]:
@@ -65,13 +65,13 @@ def test_puts_with_the_same_if_match_one_wins_the_rest_get_412(
     assert statuses(replies) == {200: 1, 412: WRITERS - 1}, [r.body for r in replies]
     (winner,) = [reply.json() for reply in replies if reply.status == 200]
     for reply in replies:
-        assert reply.headers["content-type"].startswith(
+        assert (reply.header("Content-Type") or "").startswith(
             "application/json" if reply.status == 200 else "application/problem+json"
         )
     stored = local_api.request("GET", path, token=token)
     assert stored.json() == winner
     assert stored.json()["version"] == 2
-    assert stored.headers["etag"] == '"2"'
+    assert stored.header("ETag") == '"2"'
 
 
 def test_puts_without_if_match_lose_no_increment(local_api: LocalApi, token: str) -> None:
@@ -104,11 +104,11 @@ def test_posts_with_one_idempotency_key_create_one_session(local_api: LocalApi, 
     created = [reply.json() for reply in replies if reply.status == 201]
     # The others replay the first 201: the same session, the same Location and ETag.
     assert all(session == created[0] for session in created)
-    locations = {reply.headers["location"] for reply in replies if reply.status == 201}
+    locations = {reply.header("Location") for reply in replies if reply.status == 201}
     assert locations == {f"/sessions/{created[0]['id']}"}
     for reply in replies:
         if reply.status == 409:
-            assert reply.headers["content-type"] == "application/problem+json"
+            assert reply.header("Content-Type") == "application/problem+json"
     listed = local_api.request("GET", "/sessions?limit=100", token=token).json()
     assert [session["id"] for session in listed["items"]] == [created[0]["id"]]
     # The key is free again for nobody else, and still replays for its owner afterwards.

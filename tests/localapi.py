@@ -1,4 +1,9 @@
-"""A ``sessions-local serve`` subprocess and a small HTTP client for it (standard library only)."""
+"""``sessions-local serve`` in a subprocess, its tokens, and plain HTTP to it (standard library).
+
+The suites that use it treat the local API as a client would: a URL, an ID token (from the
+local token endpoint, or from ``sessions-local token`` as a developer gets one), requests and
+what comes back; besides that only the process's own output (banner, access log, exit code).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 READY = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
 START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 20.0
 
 
 def command() -> list[str]:
@@ -37,10 +43,11 @@ def free_port() -> int:
 @dataclass
 class Reply:
     status: int
-    headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # as received: in order, names as sent, repeats kept
     body: bytes
 
     def header(self, name: str) -> str | None:
+        """The last value of a header, matched case-insensitively; None when it is absent."""
         values = [value for key, value in self.headers if key.lower() == name.lower()]
         return values[-1] if values else None
 
@@ -49,7 +56,11 @@ class Reply:
 
 
 class LocalApi:
-    """One ``sessions-local serve`` process, started on a free port and stopped with Ctrl-C."""
+    """One ``sessions-local serve`` process, started on a free port and stopped with Ctrl-C.
+
+    Its standard output and error go to files in ``workdir``; ``args`` are more options of
+    ``serve``, and ``cwd`` is where it looks for ``template.yaml``.
+    """
 
     def __init__(self, workdir: Path, *args: str, cwd: Path = REPO) -> None:
         self.stdout_path = workdir / "stdout.txt"
@@ -59,12 +70,11 @@ class LocalApi:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.port = 0
-        self.startup_s = 0.0
 
     def start(self) -> LocalApi:
-        started = time.monotonic()
+        self.stdout_path.parent.mkdir(parents=True, exist_ok=True)
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = subprocess.Popen(  # noqa: S603 - our own console script
+            self.process = subprocess.Popen(  # noqa: S603 - the project's own console script
                 [*command(), "serve", "--port", "0", *self.args],
                 stdout=out,
                 stderr=err,
@@ -72,11 +82,11 @@ class LocalApi:
                 cwd=self.cwd,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
-        while time.monotonic() - started < START_TIMEOUT_S:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
             found = READY.search(self.stdout)
             if found:
                 self.url, self.port = found.group(1), int(found.group(2))
-                self.startup_s = time.monotonic() - started
                 return self
             if self.process.poll() is not None:
                 break
@@ -103,13 +113,13 @@ class LocalApi:
         raise AssertionError(f"no log line for {request_id}:\n{self.stderr}")
 
     def stop(self) -> int:
-        """Ctrl-C, as a developer stops it; the exit code."""
+        """Ctrl-C, as a developer stops it, and wait; the exit code."""
         if self.process is None:
             return 0
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -126,6 +136,7 @@ class LocalApi:
         headers: dict[str, str] | None = None,
         body: bytes | None = None,
         json_body: Any = None,
+        timeout: float = 60,
     ) -> Reply:
         sent = dict(headers or {})
         if token is not None:
@@ -133,7 +144,7 @@ class LocalApi:
         if json_body is not None:
             body = json.dumps(json_body).encode()
             sent.setdefault("Content-Type", "application/json")
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()
@@ -141,7 +152,22 @@ class LocalApi:
         finally:
             connection.close()
 
-    def token(self, username: str, ttl: int | None = None) -> str:
+    def token(self, username: str, ttl: int | None = None, *, cli: bool = False) -> str:
+        """An ID token for ``username`` (the same name is the same user).
+
+        ``cli=True`` gets it as a developer does, ``sessions-local token USER --port PORT``;
+        otherwise straight from the local token endpoint that command calls (no process start).
+        """
+        if cli:
+            options = ["--port", str(self.port)] + ([] if ttl is None else ["--ttl", str(ttl)])
+            result = subprocess.run(  # noqa: S603 - the project's own console script
+                [*command(), "token", username, *options],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            return result.stdout.strip()
         reply = self.request("POST", "/_local/token", json_body={"username": username, "ttl": ttl})
         assert reply.status == 200, reply.body
         token: str = reply.json()["idToken"]
