@@ -7,25 +7,20 @@ so the policies are checked against what the code really does, not only against 
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from session_actions.idempotency import _idempotent_create
 from session_actions.repository import SessionRepository, dynamodb_client
 
-from tests.cloudformation import ROOT, create_table_arguments
+from tests.cloudformation import ROOT
+from tests.handlers import functions_on_moto, handler_of, lambda_context
 from tests.test_template import PERMISSIONS
 
 # A read-only request publishes no application metric; Powertools says so, and that is fine.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
-REGION = "us-east-1"
 TABLES = {"SessionsTable": "sessions-events-test", "IdempotencyTable": "idempotency-events-test"}
 
 # function folder -> (logical id, expected status)
@@ -38,54 +33,10 @@ CASES = {
 }
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "sessions-api-function"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:sessions-api-function"
-    )
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "5d3b1f07-6c2e-4a8d-9b1f-0e7c3a5d2b94"
-    log_group_name: str = "/aws/lambda/sessions-api/function"
-    log_stream_name: str = "2026/11/29/[$LATEST]0123456789abcdef0123456789abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 9_000
-
-
 @pytest.fixture(autouse=True)
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "SESSIONS_TABLE_NAME": TABLES["SessionsTable"],
-        "IDEMPOTENCY_TABLE_NAME": TABLES["IdempotencyTable"],
-        "CURSOR_SECRET": "events-test-cursor-secret-0123456789abcdef",
-        "ALLOWED_ORIGIN": "https://app.example.com",
-        "POWERTOOLS_SERVICE_NAME": "sessions-api",
-        "POWERTOOLS_METRICS_NAMESPACE": "SessionsApi",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }.items():
-        monkeypatch.setenv(name, value)
-    dynamodb_client.cache_clear()
-    _idempotent_create.cache_clear()
-    with mock_aws():
-        admin = boto3.client("dynamodb", region_name=REGION)
-        for logical_id, table_name in TABLES.items():
-            admin.create_table(TableName=table_name, **create_table_arguments(logical_id))
-        admin.update_time_to_live(
-            TableName=TABLES["IdempotencyTable"],
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-        )
+def aws() -> Iterator[None]:
+    with functions_on_moto(TABLES):
         yield
-    dynamodb_client.cache_clear()
-    _idempotent_create.cache_clear()
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -148,9 +99,9 @@ def test_handler_answers_its_event(name: str) -> None:
     if event["pathParameters"]:
         seed_session(event)
     calls = record_calls(dynamodb_client())
-    handler = importlib.import_module(f"functions.{name}.app").handler
+    handler = handler_of(logical_id)
 
-    response = handler(event, LambdaContext())
+    response = handler(event, lambda_context(logical_id))
 
     assert response["statusCode"] == status, response.get("body")
     headers = response_headers(response)
@@ -169,8 +120,8 @@ def test_handler_answers_its_event(name: str) -> None:
 
 def test_created_session_is_the_callers() -> None:
     event = load_event("create_session")
-    handler = importlib.import_module("functions.create_session.app").handler
-    response = handler(event, LambdaContext())
+    handler = handler_of("CreateSessionFunction")
+    response = handler(event, lambda_context("CreateSessionFunction"))
     assert response["statusCode"] == 201
     session = json.loads(response["body"])
     assert response_headers(response)["Location"] == f"/sessions/{session['id']}"

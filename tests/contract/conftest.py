@@ -1,39 +1,26 @@
 """The functions in this process, on moto's DynamoDB, as the contract tests drive them.
 
 ``Functions`` calls the real Lambda handlers with API Gateway REST proxy events (built by
-tests.unit.apigw) and reads the tables with a client of its own, so a test can compare what is
-stored before and after a request.
+tests.apigw, run by tests.handlers) and reads the tables with a client of its own, so a test
+can compare what is stored before and after a request.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from session_actions.idempotency import _idempotent_create
-from session_actions.repository import dynamodb_client
 
-from tests.unit.apigw import LambdaContext, Reply, claims_for, rest_event
-from tests.unit.tables import table_definitions
+from tests.apigw import Reply, claims_for, rest_event
+from tests.handlers import functions_on_moto, invoke
 
-REGION = "us-east-1"
-TABLES = {"SESSIONS_TABLE_NAME": "contract-sessions", "IDEMPOTENCY_TABLE_NAME": "contract-keys"}
+TABLES = {"SessionsTable": "contract-sessions", "IdempotencyTable": "contract-keys"}
 USERS = {
     "alice": "0b7e4c1a-0000-4000-8000-00000000a11c",
     "bob": "0b7e4c1a-0000-4000-8000-000000000b0b",
-}
-FUNCTIONS = {
-    ("POST", "/sessions"): "create_session",
-    ("GET", "/sessions"): "list_sessions",
-    ("GET", "/sessions/{id}"): "get_session",
-    ("PUT", "/sessions/{id}"): "update_session",
-    ("DELETE", "/sessions/{id}"): "delete_session",
 }
 
 
@@ -71,8 +58,7 @@ class Functions:
             # A path API Gateway routed to {id} whatever its characters.
             event["resource"] = resource
             event["pathParameters"] = {"id": path.removeprefix("/sessions/")}
-        module = importlib.import_module(f"functions.{FUNCTIONS[method, event['resource']]}.app")
-        return Reply.of(module.handler(event, LambdaContext()), event)
+        return Reply.of(invoke(event), event)
 
     def create(self, user: str = "alice", **fields: Any) -> dict[str, Any]:
         reply = self.call("POST", "/sessions", user=user, json_body={"title": "Seed", **fields})
@@ -94,30 +80,8 @@ class Functions:
 @contextmanager
 def running_functions() -> Iterator[Functions]:
     """The functions' environment and moto's DynamoDB with the stack's two tables."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "CURSOR_SECRET": "contract-cursor-secret",
-            "ALLOWED_ORIGIN": "https://app.example.com",
-            "POWERTOOLS_TRACE_DISABLED": "1",
-            "POWERTOOLS_METRICS_DISABLED": "1",
-            **TABLES,
-        }.items():
-            patch.setenv(name, value)
-        dynamodb_client.cache_clear()
-        _idempotent_create.cache_clear()
-        try:
-            with mock_aws():
-                admin = boto3.client("dynamodb", region_name=REGION)
-                for variable, definition in table_definitions().items():
-                    admin.create_table(TableName=TABLES[variable], **definition)
-                yield Functions(admin)
-        finally:
-            dynamodb_client.cache_clear()
-            _idempotent_create.cache_clear()
+    with functions_on_moto(TABLES) as admin:
+        yield Functions(admin)
 
 
 @pytest.fixture

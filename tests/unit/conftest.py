@@ -15,44 +15,27 @@ import pytest
 from botocore.retries import standard
 from moto import mock_aws
 from moto.core.models import MockAWS
-from session_actions.idempotency import _idempotent_create
 from session_actions.observability import logger
 from session_actions.repository import dynamodb_client
 
+from tests.handlers import REGION, create_tables, function_environment
 from tests.unit.harness import Api, DynamoCalls, Faults, Store
-from tests.unit.tables import table_definitions
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 SESSIONS_TABLE = "sessions-unit-test"
 IDEMPOTENCY_TABLE = "sessions-idempotency-unit-test"
-REGION = "us-east-1"
+TABLES = {"SessionsTable": SESSIONS_TABLE, "IdempotencyTable": IDEMPOTENCY_TABLE}
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "SESSIONS_TABLE_NAME": SESSIONS_TABLE,
-        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
-        "CURSOR_SECRET": "unit-test-cursor-secret",
-        "ALLOWED_ORIGIN": "https://app.example.com",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_METRICS_DISABLED": "1",
-        "POWERTOOLS_METRICS_NAMESPACE": "SessionsApi",
-        "POWERTOOLS_SERVICE_NAME": "sessions-api",
-    }.items():
-        monkeypatch.setenv(name, value)
-    # Every test starts with a new client and idempotency store, bound to its own moto.
-    dynamodb_client.cache_clear()
-    _idempotent_create.cache_clear()
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # The SDK's retries still run in full; only their waiting is skipped.
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    # Every test starts with a new client and idempotency store, bound to its own moto.
+    with function_environment(TABLES):
+        yield
 
 
 @pytest.fixture(scope="package")
@@ -69,15 +52,10 @@ def admin(mocked_aws: MockAWS) -> DynamoDBClient:
 
 
 @pytest.fixture(autouse=True)
-def aws(environment: None, mocked_aws: MockAWS, admin: DynamoDBClient) -> Iterator[None]:
+def aws(environment: None, mocked_aws: MockAWS, admin: DynamoDBClient) -> None:
     """moto's DynamoDB holding just the two tables of template.yaml, empty."""
     mocked_aws.reset()
-    names = {"SESSIONS_TABLE_NAME": SESSIONS_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE}
-    for variable, definition in table_definitions().items():
-        admin.create_table(TableName=names[variable], **definition)
-    yield
-    dynamodb_client.cache_clear()
-    _idempotent_create.cache_clear()
+    create_tables(admin, TABLES)
 
 
 @pytest.fixture

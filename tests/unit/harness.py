@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import threading
@@ -24,7 +23,8 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from moto.core.models import botocore_stubber
 
-from tests.unit.apigw import LambdaContext, Reply, claims_for, rest_event
+from tests.apigw import Reply, claims_for, rest_event
+from tests.handlers import invoke
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -32,15 +32,6 @@ if TYPE_CHECKING:
 ALICE = "4f1c2a9e-6b1d-4c3e-9f7a-0a11ce000001"
 BOB = "7d3e5b20-2c4f-4a6b-8e1d-000000b0b002"
 USERS = {"alice": ALICE, "bob": BOB}
-
-# Which function serves each route, as template.yaml wires them.
-ROUTES = {
-    ("POST", "/sessions"): "create_session",
-    ("GET", "/sessions"): "list_sessions",
-    ("GET", "/sessions/{id}"): "get_session",
-    ("PUT", "/sessions/{id}"): "update_session",
-    ("DELETE", "/sessions/{id}"): "delete_session",
-}
 
 _UNSET: Any = object()
 
@@ -75,8 +66,7 @@ class Api:
             body=body,
             is_base64=is_base64,
         )
-        module = importlib.import_module(f"functions.{ROUTES[method, event['resource']]}.app")
-        return Reply.of(module.handler(event, LambdaContext()), event)
+        return Reply.of(invoke(event), event)
 
     def post(self, path: str = "/sessions", **options: Any) -> Reply:
         return self.request("POST", path, **options)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apigw import base64_body
+from tests.apigw import base64_body
 from tests.unit.harness import Api, Store, assert_problem, fields_of
 
 

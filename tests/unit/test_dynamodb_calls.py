@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apigw import Reply
+from tests.apigw import Reply
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE
 from tests.unit.harness import UNKNOWN_ID, Api, DynamoCalls, Faults
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.unit.apigw import Reply
+from tests.apigw import Reply
 from tests.unit.conftest import SESSIONS_TABLE
 from tests.unit.harness import Api, DynamoCalls, Faults, Store, assert_problem, fields_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.apigw import claims_for
+from tests.apigw import claims_for
 from tests.unit.harness import ALICE, BOB, Api, Store, assert_problem
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apigw import Reply, claims_for
+from tests.apigw import Reply, claims_for
 from tests.unit.harness import (
     ALICE,
     ULID,

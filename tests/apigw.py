@@ -1,7 +1,10 @@
-"""API Gateway REST proxy events and Lambda contexts, as the five handlers receive them.
+"""API Gateway REST proxy events as the five handlers receive them, and what comes back.
 
 ``rest_event`` builds the event ``sam local generate-event apigateway aws-proxy`` produces,
-with the Cognito authorizer's verified claims in ``requestContext.authorizer.claims``.
+with the Cognito authorizer's verified claims in ``requestContext.authorizer.claims``. It is
+kept apart from the local API's own event builder (sessions_local.events.build_event) on
+purpose: the handlers are held to the event a deployed REST API sends, modelled here on AWS's
+sample, not to the local API's reading of it, which tests/local_api checks separately.
 ``Reply`` reads a handler's answer the way API Gateway does: ``headers`` and
 ``multiValueHeaders`` merged into one set of response headers.
 """
@@ -13,7 +16,7 @@ import json
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -126,25 +129,6 @@ def rest_event(
         "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
         "requestContext": request_context,
     }
-
-
-@dataclass
-class LambdaContext:
-    """The attributes and the one method Powertools and the handlers use."""
-
-    function_name: str = "sessions-api-function"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = (
-        f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:sessions-api-function"
-    )
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/sessions-api-function"
-    log_stream_name: str = "2030/01/31/[$LATEST]0123456789abcdef"
-    remaining_millis: int = 10_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
 
 
 @dataclass
