@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,22 +97,40 @@ def assert_unavailable(reply: Reply) -> dict[str, Any]:
     return problem
 
 
+Stored = dict[str, list[dict[str, Any]]]
+
+
+@contextmanager
+def fault(
+    proxy: DynamoProxy, message: str = "a failed request changed the stored data"
+) -> Iterator[Stored]:
+    """A fault set up in the block, on tables whose content is yielded; afterwards the proxy
+    behaves again (no faults, listening) and the tables must hold exactly that content.
+
+    Attempts are counted from the start of the block.
+    """
+    before: Stored = proxy.stored()
+    proxy.attempts.clear()
+    yield before
+    proxy.clear()
+    if not proxy.listening:
+        proxy.start()
+    assert proxy.stored() == before, message
+
+
 @pytest.mark.parametrize("route", list(ROUTES))
 def test_throttling_is_a_503_after_the_sdk_retries_and_writes_nothing(
     faulty_api: LocalApi, proxy: DynamoProxy, user: Any, route: str
 ) -> None:
     token, session_id = user
-    before = proxy.stored()
-    proxy.attempts.clear()
-    proxy.throttle(code="ProvisionedThroughputExceededException")
+    with fault(proxy):
+        proxy.throttle(code="ProvisionedThroughputExceededException")
 
-    reply = send(faulty_api, token, session_id, route)
+        reply = send(faulty_api, token, session_id, route)
 
-    assert_unavailable(reply)
-    # The first call the function made was tried as often as the SDK is configured to.
-    assert max(proxy.attempts.values()) == SDK_ATTEMPTS, proxy.attempts
-    proxy.clear()
-    assert proxy.stored() == before
+        assert_unavailable(reply)
+        # The first call the function made was tried as often as the SDK is configured to.
+        assert max(proxy.attempts.values()) == SDK_ATTEMPTS, proxy.attempts
 
 
 @pytest.mark.parametrize("route", ["create", "update", "get"])
@@ -132,18 +151,16 @@ def test_a_create_whose_write_is_throttled_leaves_its_key_free(
     """The idempotency record is written, then the session's write fails: no half-state."""
     token, _ = user
     key = f"half-{uuid.uuid4()}"
-    before = proxy.stored()
-    sessions_table = next(name for name in before if "ession" in name and "dempot" not in name)
-    proxy.throttle("PutItem", table=sessions_table)
     body = {"title": "Once"}
+    with fault(proxy, "a failed create left an idempotency record or a session") as before:
+        sessions_table = next(n for n in before if "ession" in n and "dempot" not in n)
+        proxy.throttle("PutItem", table=sessions_table)
 
-    reply = faulty_api.request(
-        "POST", "/sessions", token=token, json_body=body, headers={"Idempotency-Key": key}
-    )
+        reply = faulty_api.request(
+            "POST", "/sessions", token=token, json_body=body, headers={"Idempotency-Key": key}
+        )
 
-    assert_unavailable(reply)
-    assert proxy.stored() == before, "a failed create left an idempotency record or a session"
-    proxy.clear()
+        assert_unavailable(reply)
     again = faulty_api.request(
         "POST", "/sessions", token=token, json_body=body, headers={"Idempotency-Key": key}
     )
@@ -157,14 +174,10 @@ def test_an_unreachable_database_is_a_503_and_writes_nothing(
     faulty_api: LocalApi, proxy: DynamoProxy, user: Any, route: str
 ) -> None:
     token, session_id = user
-    before = proxy.stored()
-    proxy.stop()  # connection refused
+    with fault(proxy):
+        proxy.stop()  # connection refused
 
-    reply = send(faulty_api, token, session_id, route)
-
-    assert_unavailable(reply)
-    proxy.start()
-    assert proxy.stored() == before
+        assert_unavailable(send(faulty_api, token, session_id, route))
 
 
 @pytest.mark.parametrize("route", ["create", "update", "delete"])
@@ -172,14 +185,10 @@ def test_connections_closed_without_an_answer_are_a_503(
     faulty_api: LocalApi, proxy: DynamoProxy, user: Any, route: str
 ) -> None:
     token, session_id = user
-    before = proxy.stored()
-    proxy.drop()
+    with fault(proxy):
+        proxy.drop()
 
-    reply = send(faulty_api, token, session_id, route)
-
-    assert_unavailable(reply)
-    proxy.clear()
-    assert proxy.stored() == before
+        assert_unavailable(send(faulty_api, token, session_id, route))
 
 
 @pytest.mark.parametrize("route", ["get", "update", "create with a key"])
@@ -188,20 +197,17 @@ def test_a_database_that_stops_answering_is_a_503_within_the_lambda_timeout(
 ) -> None:
     """Read timeouts, retried, still leave the function time to answer 503 itself."""
     token, session_id = user
-    before = proxy.stored()
-    proxy.attempts.clear()
-    proxy.stall(LAMBDA_TIMEOUT_S * 2)
+    with fault(proxy):
+        proxy.stall(LAMBDA_TIMEOUT_S * 2)
 
-    started = time.monotonic()
-    reply = send(faulty_api, token, session_id, route)
-    elapsed = time.monotonic() - started
+        started = time.monotonic()
+        reply = send(faulty_api, token, session_id, route)
+        elapsed = time.monotonic() - started
 
-    assert_unavailable(reply)
-    # Every attempt waited out its read timeout, and the function still answered in time.
-    assert SDK_ATTEMPTS * READ_TIMEOUT_S <= elapsed < LAMBDA_TIMEOUT_S, elapsed
-    assert max(proxy.attempts.values()) == SDK_ATTEMPTS, proxy.attempts
-    proxy.clear()
-    assert proxy.stored() == before
+        assert_unavailable(reply)
+        # Every attempt waited out its read timeout, and the function still answered in time.
+        assert SDK_ATTEMPTS * READ_TIMEOUT_S <= elapsed < LAMBDA_TIMEOUT_S, elapsed
+        assert max(proxy.attempts.values()) == SDK_ATTEMPTS, proxy.attempts
 
 
 def test_the_longest_chain_of_stalled_calls_still_ends_in_a_503_within_the_timeout(
