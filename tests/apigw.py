@@ -6,7 +6,8 @@ kept apart from the local API's own event builder (sessions_local.events.build_e
 purpose: the handlers are held to the event a deployed REST API sends, modelled here on AWS's
 sample, not to the local API's reading of it, which tests/local_api checks separately.
 ``Reply`` reads a handler's answer the way API Gateway does: ``headers`` and
-``multiValueHeaders`` merged into one set of response headers.
+``multiValueHeaders`` merged into one set of response headers; ``assert_problem`` checks one
+that is an error.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -163,3 +165,40 @@ class Reply:
 
 def base64_body(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def assert_common_headers(reply: Reply) -> None:
+    """What every response carries, errors included."""
+    assert reply.headers["x-request-id"] == reply.request_id
+    assert reply.headers["access-control-allow-origin"] == "https://app.example.com"
+    exposed = {
+        name.strip().lower() for name in reply.headers["access-control-expose-headers"].split(",")
+    }
+    assert {"etag", "location", "x-request-id"} <= exposed
+
+
+def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
+    """``reply`` is an RFC 9457 problem with this status; its body, for further checks."""
+    assert reply.status == status, reply.body
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert_common_headers(reply)
+    problem: dict[str, Any] = reply.json()
+    assert set(problem) <= {"type", "title", "status", "detail", "errors", "requestId"}
+    assert problem["type"] == "about:blank"
+    assert problem["title"] == HTTPStatus(status).phrase
+    assert problem["status"] == status
+    assert isinstance(problem["detail"], str)
+    assert problem["detail"]
+    assert problem["requestId"] == reply.headers["x-request-id"] == reply.request_id
+    for error in problem.get("errors", []):
+        assert set(error) == {"field", "message"}
+        assert isinstance(error["field"], str)
+        assert error["field"]
+        assert isinstance(error["message"], str)
+        assert error["message"]
+    return problem
+
+
+def fields_of(problem: dict[str, Any]) -> list[str]:
+    """The dotted field paths a 400 names, in order."""
+    return [error["field"] for error in problem.get("errors", [])]

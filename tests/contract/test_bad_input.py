@@ -10,11 +10,11 @@ import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 import pytest
 
+from tests.apigw import Reply, assert_problem
 from tests.contract.conftest import Functions, running_functions
 
 SESSION_FIELDS = {"title", "description", "status", "startsAt", "endsAt", "tags"}
@@ -296,31 +296,9 @@ def _resolve(bad: Bad, seeded: Seeded) -> tuple[str, dict[str, str]]:
     return path, query
 
 
-def assert_problem(reply: Any, status: int) -> dict[str, Any]:
-    assert reply.status == status, reply.body
-    assert reply.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = reply.json()
-    assert problem["type"] == "about:blank"
-    assert problem["title"] == HTTPStatus(status).phrase
-    assert problem["status"] == status
-    assert problem["detail"]
-    assert problem["requestId"] == reply.headers["x-request-id"] == reply.request_id
-    assert set(problem) <= {"type", "title", "status", "detail", "errors", "requestId"}
-    for error in problem.get("errors", []):
-        assert set(error) == {"field", "message"}
-        assert error["field"]
-        assert error["message"]
-    return problem
-
-
-@pytest.mark.parametrize("name", list(CORPUS))
-def test_bad_input_is_a_4xx_problem_and_changes_nothing(
-    name: str, functions: Functions, seeded: Seeded
-) -> None:
-    bad = CORPUS[name]
-    before = functions.stored()
+def send(functions: Functions, bad: Bad, seeded: Seeded) -> Reply:
     path, query = _resolve(bad, seeded)
-    reply = functions.call(
+    return functions.call(
         bad.method,
         path,
         body=bad.body,
@@ -330,6 +308,15 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(
         is_base64=bad.is_base64,
         resource="/sessions/{id}" if bad.routed_as_id else None,
     )
+
+
+@pytest.mark.parametrize("name", list(CORPUS))
+def test_bad_input_is_a_4xx_problem_and_changes_nothing(
+    name: str, functions: Functions, seeded: Seeded
+) -> None:
+    bad = CORPUS[name]
+    before = functions.stored()
+    reply = send(functions, bad, seeded)
     problem = assert_problem(reply, bad.status)
     if bad.fields is not None:
         assert [error["field"] for error in problem.get("errors", [])] == list(bad.fields)
@@ -352,17 +339,7 @@ def test_the_corpus_leaves_every_session_readable_as_it_was(
     functions: Functions, seeded: Seeded
 ) -> None:
     for name, bad in CORPUS.items():
-        path, query = _resolve(bad, seeded)
-        functions.call(
-            bad.method,
-            path,
-            body=bad.body,
-            json_body=bad.json_body,
-            headers=bad.headers,
-            query=query,
-            is_base64=bad.is_base64,
-            resource="/sessions/{id}" if bad.routed_as_id else None,
-        )
+        send(functions, bad, seeded)
         assert name
     again = functions.call("GET", f"/sessions/{seeded.alice['id']}").json()
     assert again == seeded.alice

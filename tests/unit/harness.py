@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -263,40 +262,3 @@ UTC_MILLIS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 # An id no session has: a well-formed ULID that was never issued.
 UNKNOWN_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
-
-
-def assert_common_headers(reply: Reply) -> None:
-    """What every response carries, errors included."""
-    assert reply.headers["x-request-id"] == reply.request_id
-    assert reply.headers["access-control-allow-origin"] == "https://app.example.com"
-    exposed = {
-        name.strip().lower() for name in reply.headers["access-control-expose-headers"].split(",")
-    }
-    assert {"etag", "location", "x-request-id"} <= exposed
-
-
-def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
-    """``reply`` is an RFC 9457 problem with this status; its body, for further checks."""
-    assert reply.status == status, reply.body
-    assert reply.headers["content-type"] == "application/problem+json"
-    assert_common_headers(reply)
-    problem: dict[str, Any] = reply.json()
-    assert set(problem) <= {"type", "title", "status", "detail", "errors", "requestId"}
-    assert problem["type"] == "about:blank"
-    assert problem["title"] == HTTPStatus(status).phrase
-    assert problem["status"] == status
-    assert isinstance(problem["detail"], str)
-    assert problem["detail"]
-    assert problem["requestId"] == reply.headers["x-request-id"] == reply.request_id
-    for error in problem.get("errors", []):
-        assert set(error) == {"field", "message"}
-        assert isinstance(error["field"], str)
-        assert error["field"]
-        assert isinstance(error["message"], str)
-        assert error["message"]
-    return problem
-
-
-def fields_of(problem: dict[str, Any]) -> list[str]:
-    """The dotted field paths a 400 names, in order."""
-    return [error["field"] for error in problem.get("errors", [])]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.harness import Api, Store, assert_problem, fields_of
+from tests.apigw import assert_problem, fields_of
+from tests.unit.harness import Api, Store
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from session_actions import actions
 from session_actions.repository import SDK_ATTEMPTS, SessionRepository
 
-from tests.apigw import Reply
+from tests.apigw import Reply, assert_problem
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE, Logs
-from tests.unit.harness import Api, DynamoCalls, Faults, Store, assert_problem
+from tests.unit.harness import Api, DynamoCalls, Faults, Store
 
 ROUTES = [
     "POST /sessions",

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from tests.apigw import Reply
+from tests.apigw import Reply, assert_problem, fields_of
 from tests.unit.conftest import SESSIONS_TABLE
-from tests.unit.harness import Api, DynamoCalls, Faults, Store, assert_problem, fields_of
+from tests.unit.harness import Api, DynamoCalls, Faults, Store
 
 KEY = "5b0c7e9e-checkout-attempt-1"
 

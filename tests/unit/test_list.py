@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.apigw import assert_problem, fields_of
 from tests.unit.conftest import SESSIONS_TABLE
-from tests.unit.harness import Api, DynamoCall, DynamoCalls, assert_problem, fields_of
+from tests.unit.harness import Api, DynamoCall, DynamoCalls
 
 
 def create_many(api: Api, count: int, user: str = "alice", **fields: Any) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apigw import claims_for
-from tests.unit.harness import ALICE, BOB, Api, Store, assert_problem
+from tests.apigw import assert_problem, claims_for
+from tests.unit.harness import ALICE, BOB, Api, Store
 
 
 def test_bob_cannot_read_alices_session(api: Api) -> None:
