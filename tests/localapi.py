@@ -174,6 +174,17 @@ class LocalApi:
         return token
 
 
+def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
+    """``reply`` is a problem+json of this status, its requestId the X-Request-Id header; its
+    body, for further checks."""
+    assert reply.status == status, reply.body
+    assert reply.header("Content-Type") == "application/problem+json"
+    problem: dict[str, Any] = reply.json()
+    assert problem["status"] == status
+    assert problem["requestId"] == reply.header("X-Request-Id")
+    return problem
+
+
 def claims_of(token: str) -> dict[str, Any]:
     """A JWT's payload, unverified (for tests that inspect or forge tokens)."""
     payload = token.split(".")[1]

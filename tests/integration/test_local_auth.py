@@ -12,7 +12,7 @@ import jwt
 import pytest
 from moto.utilities.utils import load_resource
 
-from tests.localapi import REPO, LocalApi, Reply, claims_of, command, free_port
+from tests.localapi import REPO, LocalApi, Reply, assert_problem, claims_of, command, free_port
 
 
 def forge(claims: dict[str, Any], **changes: Any) -> str:
@@ -22,11 +22,7 @@ def forge(claims: dict[str, Any], **changes: Any) -> str:
 
 
 def assert_refused(local_api: LocalApi, reply: Reply, reason: str) -> None:
-    assert reply.status == 401, reply.body
-    assert reply.header("Content-Type") == "application/problem+json"
-    problem = reply.json()
-    assert problem["status"] == 401
-    assert problem["requestId"] == reply.header("X-Request-Id")
+    problem = assert_problem(reply, 401)
     assert reply.header("Access-Control-Allow-Origin") == "https://app.example.com"
     line = local_api.log_line(problem["requestId"])
     assert " 401 " in line

@@ -8,20 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.localapi import LocalApi, Reply
+from tests.localapi import LocalApi, Reply, assert_problem
 
 User = Callable[[], tuple[str, str]]
 ORIGIN = "https://app.example.com"
 
 
 def assert_gateway_problem(local_api: LocalApi, reply: Reply, status: int) -> dict[str, object]:
-    assert reply.status == status, reply.body
-    assert reply.header("Content-Type") == "application/problem+json"
+    problem = assert_problem(reply, status)
     assert reply.header("Access-Control-Allow-Origin") == ORIGIN
     assert "X-Request-Id" in (reply.header("Access-Control-Expose-Headers") or "")
-    problem = dict(reply.json())
-    assert problem["status"] == status
-    assert problem["requestId"] == reply.header("X-Request-Id")
     assert " gateway " in local_api.log_line(str(problem["requestId"]))
     return problem
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tests import localapi
 from tests.localapi import LocalApi, Reply
 
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
@@ -14,14 +15,10 @@ User = Callable[[], tuple[str, str]]
 
 
 def assert_problem(reply: Reply, status: int) -> dict[str, object]:
-    assert reply.status == status, reply.body
-    assert reply.header("Content-Type") == "application/problem+json"
-    problem = reply.json()
-    assert problem["status"] == status
+    problem = localapi.assert_problem(reply, status)
     assert problem["type"] == "about:blank"
-    assert problem["requestId"] == reply.header("X-Request-Id")
     assert reply.header("Access-Control-Allow-Origin") == "https://app.example.com"
-    return dict(problem)
+    return problem
 
 
 def create(local_api: LocalApi, token: str, **fields: object) -> Reply:

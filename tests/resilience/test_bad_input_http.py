@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.localapi import LocalApi, Reply
+from tests.localapi import LocalApi, Reply, assert_problem
 
 UNKNOWN = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
 
@@ -121,9 +121,5 @@ def test_bad_input_over_http_is_a_4xx_problem_and_changes_nothing(
 
     reply = send(local_api, seeded, name)
 
-    assert reply.status == CASES[name][4], reply.body
-    assert reply.header("Content-Type") == "application/problem+json"
-    problem = reply.json()
-    assert problem["status"] == reply.status
-    assert problem["requestId"] == reply.header("X-Request-Id")
+    assert_problem(reply, CASES[name][4])
     assert snapshot(local_api, seeded) == before
