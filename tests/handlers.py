@@ -9,7 +9,8 @@ in place of DynamoDB:
 * ``create_tables``: the template's tables, planned and created by the local API's own code;
 * ``handler_of``, ``lambda_context`` and ``invoke``: a function's handler as its ``CodeUri``
   and ``Handler`` name it, called with a Lambda context of its memory and timeout; ``invoke``
-  picks the function the template routes an event's method and resource to.
+  picks the function the template routes an event's method and resource to;
+* ``DynamoCalls``: every call the functions' DynamoDB client makes.
 
 The reading is sessions_local's (template, intrinsics, tables), so these tests exercise it
 too; tests/test_template.py checks the template itself, independently.
@@ -17,10 +18,10 @@ too; tests/test_template.py checks the template itself, independently.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -95,9 +96,7 @@ def create_tables(client: DynamoDBClient, tables: Mapping[str, str]) -> None:
     for spec in template.tables:
         plan = plan_table(spec, resolver)
         name = tables.get(spec.logical_id, plan.name)
-        plans.append(
-            dataclasses.replace(plan, name=name, create={**plan.create, "TableName": name})
-        )
+        plans.append(replace(plan, name=name, create={**plan.create, "TableName": name}))
     TableProvisioner(client, plans).ensure()
 
 
@@ -135,3 +134,39 @@ def invoke(event: dict[str, Any]) -> dict[str, Any]:
     """The response of the function the template routes the event's method and resource to."""
     function = _routes()[event["httpMethod"], event["resource"]]
     return handler_of(function)(event, lambda_context(function))
+
+
+@dataclass(frozen=True)
+class DynamoCall:
+    operation: str
+    table: str
+    index: str | None = None
+    limit: int | None = None  # a Query's Limit: the most items it may read
+
+
+class DynamoCalls:
+    """Every API call the functions' DynamoDB client makes (one per call, not per retry)."""
+
+    def __init__(self, client: DynamoDBClient, sessions_table: str) -> None:
+        self.calls: list[DynamoCall] = []
+        self._sessions_table = sessions_table
+        client.meta.events.register("before-parameter-build.dynamodb", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls.append(
+            DynamoCall(
+                model.name, params["TableName"], params.get("IndexName"), params.get("Limit")
+            )
+        )
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    @property
+    def on_sessions(self) -> list[DynamoCall]:
+        """The calls to the sessions table and its indexes, in order."""
+        return [call for call in self.calls if call.table == self._sessions_table]
+
+    @property
+    def elsewhere(self) -> list[DynamoCall]:
+        return [call for call in self.calls if call.table != self._sessions_table]

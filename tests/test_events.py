@@ -15,7 +15,7 @@ import pytest
 from session_actions.repository import SessionRepository, dynamodb_client
 
 from tests.cloudformation import ROOT
-from tests.handlers import functions_on_moto, handler_of, lambda_context
+from tests.handlers import DynamoCalls, functions_on_moto, handler_of, lambda_context
 from tests.test_template import PERMISSIONS
 
 # A read-only request publishes no application metric; Powertools says so, and that is fine.
@@ -64,19 +64,16 @@ def seed_session(event: dict[str, Any]) -> None:
     )
 
 
-def record_calls(client: Any) -> list[tuple[str, str]]:
-    """(IAM action, resource) of every call the client makes from now on."""
-    calls: list[tuple[str, str]] = []
+def iam_calls(calls: DynamoCalls) -> list[tuple[str, str]]:
+    """(IAM action, resource) of every call the functions' client made."""
     logical_ids = {table_name: logical_id for logical_id, table_name in TABLES.items()}
-
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        resource = logical_ids[params["TableName"]]
-        if "IndexName" in params:
-            resource += f"/index/{params['IndexName']}"
-        calls.append((f"dynamodb:{model.name}", resource))
-
-    client.meta.events.register("provide-client-params.dynamodb.*", record)
-    return calls
+    return [
+        (
+            f"dynamodb:{call.operation}",
+            logical_ids[call.table] + (f"/index/{call.index}" if call.index else ""),
+        )
+        for call in calls.calls
+    ]
 
 
 def response_headers(response: dict[str, Any]) -> dict[str, str]:
@@ -98,7 +95,7 @@ def test_handler_answers_its_event(name: str) -> None:
     event = load_event(name)
     if event["pathParameters"]:
         seed_session(event)
-    calls = record_calls(dynamodb_client())
+    recorded = DynamoCalls(dynamodb_client(), TABLES["SessionsTable"])
     handler = handler_of(logical_id)
 
     response = handler(event, lambda_context(logical_id))
@@ -113,6 +110,7 @@ def test_handler_answers_its_event(name: str) -> None:
         assert isinstance(json.loads(response["body"]), dict)
     # Every call the code made is one the template's IAM policy allows for this function.
     allowed = PERMISSIONS[logical_id]
+    calls = iam_calls(recorded)
     assert calls, "the function made no DynamoDB call"
     for action, resource in calls:
         assert resource in allowed.get(action, set()), f"{logical_id}: {action} on {resource}"

@@ -18,8 +18,8 @@ from moto.core.models import MockAWS
 from session_actions.observability import logger
 from session_actions.repository import dynamodb_client
 
-from tests.handlers import REGION, create_tables, function_environment
-from tests.unit.harness import Api, DynamoCalls, Faults, Store
+from tests.handlers import REGION, DynamoCalls, create_tables, function_environment
+from tests.unit.harness import Api, Faults, Store
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

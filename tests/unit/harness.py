@@ -2,9 +2,8 @@
 
 * ``Api`` calls the real Lambda handler of a route with a REST proxy event, as API Gateway
   would, on behalf of a signed-in user (or of nobody);
-* ``DynamoCalls`` records every call the functions' DynamoDB client makes;
-* ``Faults`` makes that client's calls fail the way DynamoDB fails (throttling, no
-  connection) or wait, while the SDK's own retry logic still runs;
+* ``Faults`` makes the functions' DynamoDB client's calls fail the way DynamoDB fails
+  (throttling, no connection) or wait, while the SDK's own retry logic still runs;
 * ``Store`` reads the tables directly, with a client of its own, to see what was written.
 """
 
@@ -85,42 +84,6 @@ class Api:
         assert reply.status == 201, reply.body
         session: dict[str, Any] = reply.json()
         return session
-
-
-@dataclass(frozen=True)
-class DynamoCall:
-    operation: str
-    table: str
-    index: str | None = None
-    limit: int | None = None  # a Query's Limit: the most items it may read
-
-
-class DynamoCalls:
-    """Every API call the functions' DynamoDB client makes (one per call, not per retry)."""
-
-    def __init__(self, client: DynamoDBClient, sessions_table: str) -> None:
-        self.calls: list[DynamoCall] = []
-        self._sessions_table = sessions_table
-        client.meta.events.register("before-parameter-build.dynamodb", self._record)
-
-    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(
-            DynamoCall(
-                model.name, params["TableName"], params.get("IndexName"), params.get("Limit")
-            )
-        )
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    @property
-    def on_sessions(self) -> list[DynamoCall]:
-        """The calls to the sessions table and its indexes, in order."""
-        return [call for call in self.calls if call.table == self._sessions_table]
-
-    @property
-    def elsewhere(self) -> list[DynamoCall]:
-        return [call for call in self.calls if call.table != self._sessions_table]
 
 
 class _Body:

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from tests.apigw import Reply
+from tests.handlers import DynamoCalls
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE
-from tests.unit.harness import UNKNOWN_ID, Api, DynamoCalls, Faults
+from tests.unit.harness import UNKNOWN_ID, Api, Faults
 
 Setup = Callable[[Api], dict[str, Any]]
 Request = Callable[[Api, dict[str, Any]], Reply]

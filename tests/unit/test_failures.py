@@ -11,8 +11,9 @@ from session_actions import actions
 from session_actions.repository import SDK_ATTEMPTS, SessionRepository
 
 from tests.apigw import Reply, assert_problem
+from tests.handlers import DynamoCalls
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE, Logs
-from tests.unit.harness import Api, DynamoCalls, Faults, Store
+from tests.unit.harness import Api, Faults, Store
 
 ROUTES = [
     "POST /sessions",

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from tests.apigw import Reply, assert_problem, fields_of
+from tests.handlers import DynamoCalls
 from tests.unit.conftest import SESSIONS_TABLE
-from tests.unit.harness import Api, DynamoCalls, Faults, Store
+from tests.unit.harness import Api, Faults, Store
 
 KEY = "5b0c7e9e-checkout-attempt-1"
 

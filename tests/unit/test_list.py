@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from tests.apigw import assert_problem, fields_of
+from tests.handlers import DynamoCall, DynamoCalls
 from tests.unit.conftest import SESSIONS_TABLE
-from tests.unit.harness import Api, DynamoCall, DynamoCalls
+from tests.unit.harness import Api
 
 
 def create_many(api: Api, count: int, user: str = "alice", **fields: Any) -> list[str]:

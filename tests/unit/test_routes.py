@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.apigw import Reply, assert_common_headers, assert_problem, claims_for, fields_of
-from tests.unit.harness import ALICE, ULID, UNKNOWN_ID, UTC_MILLIS, Api, DynamoCalls, Faults, Store
+from tests.handlers import DynamoCalls
+from tests.unit.harness import ALICE, ULID, UNKNOWN_ID, UTC_MILLIS, Api, Faults, Store
 
 # The contract's route table: method and path -> the statuses it may answer.
 CONTRACT = {
