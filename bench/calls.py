@@ -59,6 +59,11 @@ class World:
         return response
 
 
+def _tampered(cursor: str) -> str:
+    """The cursor with its first character changed (to another one, whatever it was)."""
+    return ("B" if cursor.startswith("A") else "A") + cursor[1:]
+
+
 def scenarios(world: World) -> list[Scenario]:
     create, listing = ROUTE_OF["create_session"], ROUTE_OF["list_sessions"]
     get, update, delete = (ROUTE_OF[f"{verb}_session"] for verb in ("get", "update", "delete"))
@@ -102,7 +107,7 @@ def scenarios(world: World) -> list[Scenario]:
             "list_sessions",
             "400 tampered cursor",
             400,
-            lambda: api_event(listing, query={"cursor": "A" + world.cursor[1:]}),
+            lambda: api_event(listing, query={"cursor": _tampered(world.cursor)}),
         ),
         Scenario(
             "list_sessions", "400 bad limit", 400, lambda: api_event(listing, query={"limit": "0"})
