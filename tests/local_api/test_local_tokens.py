@@ -32,7 +32,8 @@ def token(key: Any = KEY, kid: str = "k1", **changes: Any) -> str:
         "token_use": "id",
         "iat": now,
         "auth_time": now,
-        "exp": now + 60,
+        # Tokens are made when the tests are collected, which can be minutes before they run.
+        "exp": now + 3600,
         "cognito:username": "alice",
     }
     claims.update(changes)
