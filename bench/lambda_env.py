@@ -80,6 +80,7 @@ def lambda_environment(function: str, tree: Path = ROOT) -> dict[str, str]:
             "POWERTOOLS_SERVICE_NAME": "sessions-api",
             "POWERTOOLS_METRICS_NAMESPACE": "SessionsApi",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
             "SESSIONS_TABLE_NAME": SESSIONS_TABLE,
             "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
             "CURSOR_SECRET": "bench-cursor-secret",

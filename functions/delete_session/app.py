@@ -1,16 +1,14 @@
 """DELETE /sessions/{id}: delete one of the caller's sessions."""
 
 from http import HTTPStatus
-from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from session_actions import api_docs
 from session_actions.actions import delete_session
-from session_actions.ids import ULID_REGEX
 from session_actions.lambda_api import (
-    IF_MATCH_REGEX,
+    IfMatchHeader,
+    SessionIdPath,
     build_resolver,
     caller,
     expected_version,
@@ -33,15 +31,8 @@ app = build_resolver()
     responses=api_docs.responses({204: api_docs.deleted()}, 400, 401, 403, 404, 412, 500, 503),
 )
 def delete(
-    id: Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)],
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description=api_docs.IF_MATCH,
-            json_schema_extra={"pattern": IF_MATCH_REGEX},
-        ),
-    ] = None,
+    id: SessionIdPath,
+    if_match: IfMatchHeader = None,
 ) -> Response[None]:
     version = expected_version(if_match)
     delete_session(SessionRepository.from_environment(), caller(app), id, version)

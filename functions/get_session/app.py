@@ -1,14 +1,17 @@
 """GET /sessions/{id}: one of the caller's sessions."""
 
 from http import HTTPStatus
-from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from session_actions import api_docs
 from session_actions.actions import get_session
-from session_actions.ids import ULID_REGEX
-from session_actions.lambda_api import build_resolver, caller, lambda_entry, session_response
+from session_actions.lambda_api import (
+    SessionIdPath,
+    build_resolver,
+    caller,
+    lambda_entry,
+    session_response,
+)
 from session_actions.repository import SessionRepository
 
 app = build_resolver()
@@ -27,7 +30,7 @@ app = build_resolver()
     ),
 )
 def get(
-    id: Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)],
+    id: SessionIdPath,
 ) -> Response[str]:
     return session_response(get_session(SessionRepository.from_environment(), caller(app), id))
 

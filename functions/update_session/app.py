@@ -4,13 +4,13 @@ from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 from session_actions import api_docs
 from session_actions.actions import update_session
-from session_actions.ids import ULID_REGEX
 from session_actions.lambda_api import (
-    IF_MATCH_REGEX,
+    IfMatchHeader,
+    SessionIdPath,
     build_resolver,
     caller,
     expected_version,
@@ -38,16 +38,9 @@ app = build_resolver()
     ),
 )
 def update(
-    id: Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)],
+    id: SessionIdPath,
     body: Annotated[SessionUpdate, Body()],
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description=api_docs.IF_MATCH,
-            json_schema_extra={"pattern": IF_MATCH_REGEX},
-        ),
-    ] = None,
+    if_match: IfMatchHeader = None,
 ) -> Response[str]:
     version = expected_version(if_match)
     session = update_session(SessionRepository.from_environment(), caller(app), id, body, version)

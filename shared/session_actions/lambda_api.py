@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -22,10 +22,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 
+from session_actions import api_docs
 from session_actions.errors import FieldError, InvalidRequest, NotAuthenticated, SessionError
 from session_actions.http_errors import field_errors, problem, problem_for
+from session_actions.ids import ULID_REGEX
 from session_actions.models import Session
 from session_actions.observability import logger, metrics, tracer
 
@@ -39,6 +42,17 @@ EXPOSED_HEADERS = "ETag,Location,X-Request-Id"
 # One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
 _IF_MATCH = re.compile(IF_MATCH_REGEX)
+
+# Route parameters that several functions take, with what the OpenAPI document says of them.
+SessionIdPath = Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)]
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description=api_docs.IF_MATCH,
+        json_schema_extra={"pattern": IF_MATCH_REGEX},
+    ),
+]
 
 Event = dict[str, Any]
 Handler = Callable[[Event, "LambdaContext"], dict[str, Any]]
