@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,12 +20,11 @@ from bench.coldstart import private_stdout
 from bench.lambda_env import (
     IDEMPOTENCY_TABLE,
     OTHER_OWNER,
-    ROOT,
     ROUTE_OF,
     SESSIONS_TABLE,
     Context,
     api_event,
-    lambda_environment,
+    run_json_child,
     session_body,
     start_invocation,
 )
@@ -315,17 +312,7 @@ def _row(
 
 
 def measure() -> list[dict[str, Any]]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.calls"],
-        cwd=ROOT,
-        env=lambda_environment("calls"),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"calls child failed:\n{completed.stderr}")
-    rows: list[dict[str, Any]] = json.loads(completed.stdout.strip().splitlines()[-1])
+    rows: list[dict[str, Any]] = run_json_child("bench.calls", "calls")
     return rows
 
 

@@ -199,3 +199,20 @@ def success_event(function: str) -> dict[str, Any]:
 def put_function_on_path() -> None:
     """Import ``app`` the way the Lambda runtime does: from the task root, the function's code."""
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+
+
+def run_json_child(module: str, function: str, *args: str) -> Any:
+    """``python -m module args`` in ``function``'s deployed environment; its last line is JSON."""
+    import subprocess  # only the parent runs children; the cold-start child skips this import
+
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=lambda_environment(function),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{module} child failed:\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,12 +24,11 @@ from bench.coldstart import private_stdout
 from bench.lambda_env import (
     OTHER_OWNER,
     OWNER,
-    ROOT,
     ROUTE_OF,
     SESSIONS_TABLE,
     Context,
     api_event,
-    lambda_environment,
+    run_json_child,
     start_invocation,
 )
 
@@ -151,17 +149,9 @@ class ListSamples:
 
 
 def measure(rounds: int) -> list[ListSamples]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.listing", str(rounds)],
-        cwd=ROOT,
-        env=lambda_environment("list_sessions"),
-        capture_output=True,
-        text=True,
-        check=False,
+    data: dict[str, dict[str, list[float]]] = run_json_child(
+        "bench.listing", "list_sessions", str(rounds)
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"listing child failed:\n{completed.stderr}")
-    data: dict[str, dict[str, list[float]]] = json.loads(completed.stdout.strip().splitlines()[-1])
     return [ListSamples(variant, series) for variant, series in data.items()]
 
 
