@@ -19,13 +19,13 @@ app = build_resolver()
 
 @app.post(
     "/sessions",
-    operation_id=api_docs.CREATE,
-    summary="Create a session",
-    description="Creates a session owned by the caller. Send Idempotency-Key to make retries safe.",
-    tags=api_docs.TAGS,
-    # Powertools documents a route's 500 as its own response-validation error unless told here.
-    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
-    responses=api_docs.responses({201: api_docs.created()}, 400, 401, 409, 422, 500, 503),
+    **api_docs.operation(
+        api_docs.CREATE,
+        "Create a session",
+        "Creates a session owned by the caller. Send Idempotency-Key to make retries safe.",
+        {201: api_docs.created()},
+        errors=(400, 401, 409, 422, 500, 503),
+    ),
 )
 def create(
     body: Annotated[SessionCreate, Body()],

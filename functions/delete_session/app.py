@@ -1,7 +1,5 @@
 """DELETE /sessions/{id}: delete one of the caller's sessions."""
 
-from http import HTTPStatus
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from session_actions import api_docs
@@ -22,13 +20,13 @@ app = build_resolver()
 
 @app.delete(
     "/sessions/<id>",
-    operation_id=api_docs.DELETE,
-    summary="Delete a session",
-    description="Deletes one of the caller's sessions.",
-    tags=api_docs.TAGS,
-    # Powertools documents a route's 500 as its own response-validation error unless told here.
-    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
-    responses=api_docs.responses({204: api_docs.deleted()}, 400, 401, 403, 404, 412, 500, 503),
+    **api_docs.operation(
+        api_docs.DELETE,
+        "Delete a session",
+        "Deletes one of the caller's sessions.",
+        {204: api_docs.deleted()},
+        errors=(400, 401, 403, 404, 412, 500, 503),
+    ),
 )
 def delete(
     id: SessionIdPath,

@@ -1,6 +1,5 @@
 """GET /sessions: one page of the caller's sessions, newest first."""
 
-from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -16,14 +15,14 @@ app = build_resolver()
 
 @app.get(
     "/sessions",
-    operation_id=api_docs.LIST,
-    summary="List the caller's sessions",
-    description="The caller's sessions only, newest first, one page at a time. With status, "
-    "only the sessions in that status.",
-    tags=api_docs.TAGS,
-    # Powertools documents a route's 500 as its own response-validation error unless told here.
-    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
-    responses=api_docs.responses({200: api_docs.page()}, 400, 401, 500, 503),
+    **api_docs.operation(
+        api_docs.LIST,
+        "List the caller's sessions",
+        "The caller's sessions only, newest first, one page at a time. With status, "
+        "only the sessions in that status.",
+        {200: api_docs.page()},
+        errors=(400, 401, 500, 503),
+    ),
 )
 def list_page(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,

@@ -1,6 +1,5 @@
 """PUT /sessions/{id}: change some fields of one of the caller's sessions."""
 
-from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,15 +25,13 @@ app = build_resolver()
 
 @app.put(
     "/sessions/<id>",
-    operation_id=api_docs.UPDATE,
-    summary="Update a session",
-    description="Changes the fields sent and keeps the others; null clears a nullable field. "
-    "The version goes up by one.",
-    tags=api_docs.TAGS,
-    # Powertools documents a route's 500 as its own response-validation error unless told here.
-    custom_response_validation_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
-    responses=api_docs.responses(
-        {200: api_docs.session("The updated session.")}, 400, 401, 403, 404, 412, 500, 503
+    **api_docs.operation(
+        api_docs.UPDATE,
+        "Update a session",
+        "Changes the fields sent and keeps the others; null clears a nullable field. "
+        "The version goes up by one.",
+        {200: api_docs.session("The updated session.")},
+        errors=(400, 401, 403, 404, 412, 500, 503),
     ),
 )
 def update(
