@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench import calls, coldstart, listing, warm
 from bench.lambda_env import ROUTE_OF, ROUTES
-from bench.stats import Spread, ms
+from bench.stats import FloorSamples, Spread, ms
 
 COLD_BUDGET = 1.2
 WARM_BUDGET = 1.3
@@ -41,6 +41,31 @@ class Row:
 
 def _versus(mine: list[float], name: str, theirs: list[float]) -> str:
     return f"{ms(statistics.median(mine))} vs {name} {ms(statistics.median(theirs))}"
+
+
+def _floor_rows(measure: str, floor: FloorSamples) -> list[Row]:
+    """The framework floor against the bare handler, and the function against the floor."""
+    over_bare, over_floor = Spread.of(floor.floor_ratios), Spread.of(floor.function_ratios)
+    return [
+        Row(
+            f"{measure} / bare",
+            "framework floor (Powertools stack, no library)",
+            over_bare.ratio(),
+            over_bare.iqr(),
+            "",
+            "info",
+            _versus(floor.floor, "bare", floor.bare),
+        ),
+        Row(
+            f"{measure} / floor",
+            f"{ROUTE_OF[FLOOR_ROUTE].label}: what the library adds",
+            over_floor.ratio(),
+            over_floor.iqr(),
+            "",
+            "info",
+            _versus(floor.function, "floor", floor.floor),
+        ),
+    ]
 
 
 def _verdict(value: float, budget: float | None) -> str:
@@ -74,29 +99,7 @@ def cold_rows(rounds: int, functions: list[str]) -> list[Row]:
                 note,
             )
         )
-    over_bare, over_floor = Spread.of(floor.floor_ratios), Spread.of(floor.function_ratios)
-    rows.append(
-        Row(
-            "cold init / bare",
-            "framework floor (Powertools stack, no library)",
-            over_bare.ratio(),
-            over_bare.iqr(),
-            "",
-            "info",
-            _versus(floor.floor_total, "bare", floor.bare_total),
-        )
-    )
-    rows.append(
-        Row(
-            "cold init / floor",
-            f"{ROUTE_OF[FLOOR_ROUTE].label}: what the library adds",
-            over_floor.ratio(),
-            over_floor.iqr(),
-            "",
-            "info",
-            _versus(floor.function_total, "floor", floor.floor_total),
-        )
-    )
+    rows.extend(_floor_rows("cold init", floor))
     return rows
 
 
@@ -121,29 +124,7 @@ def warm_rows(blocks: int, block_size: int, functions: list[str]) -> list[Row]:
                 note,
             )
         )
-    over_bare, over_floor = Spread.of(floor.floor_ratios), Spread.of(floor.function_ratios)
-    rows.append(
-        Row(
-            "warm request / bare",
-            "framework floor (Powertools stack, no library)",
-            over_bare.ratio(),
-            over_bare.iqr(),
-            "",
-            "info",
-            _versus(floor.floor_median, "bare", floor.bare_median),
-        )
-    )
-    rows.append(
-        Row(
-            "warm request / floor",
-            f"{ROUTE_OF[FLOOR_ROUTE].label}: what the library adds",
-            over_floor.ratio(),
-            over_floor.iqr(),
-            "",
-            "info",
-            _versus(floor.function_median, "floor", floor.floor_median),
-        )
-    )
+    rows.extend(_floor_rows("warm request", floor))
     return rows
 
 

@@ -32,6 +32,7 @@ from bench.lambda_env import (
     start_invocation,
     success_event,
 )
+from bench.stats import FloorSamples
 
 EXPECTED_STATUS = {"create_session": 201, "delete_session": 204}
 BARE = "bare"
@@ -118,21 +119,12 @@ class ColdSamples:
     wall_ratios: list[float]  # wall-clock time, function / bare
 
 
-@dataclass
-class FloorSamples:
-    floor_ratios: list[float]  # floor / bare
-    function_ratios: list[float]  # function / floor
-    bare_total: list[float]
-    floor_total: list[float]
-    function_total: list[float]
-
-
 def measure(
     rounds: int, functions: list[str], floor_function: str
 ) -> tuple[list[ColdSamples], FloorSamples]:
     """Rounds of bare-then-function for every function; ``floor_function`` also gets the floor."""
     samples = {name: ColdSamples(name, [], [], [], [], [], 0, 0, []) for name in functions}
-    floor = FloorSamples([], [], [], [], [])
+    floor = FloorSamples()
     for function in functions:  # one unrecorded pair each: disk caches warm, bytecode compiled
         run_child(BARE, function)
         run_child(function, function)
@@ -150,12 +142,7 @@ def measure(
             sample.first_requests.append(measured["first_request"])
             sample.modules, sample.bare_modules = measured["modules"], bare["modules"]
             if function == floor_function:
-                framework = run_child(FLOOR, function)["cpu"]
-                floor.floor_ratios.append(framework / bare["cpu"])
-                floor.function_ratios.append(measured["cpu"] / framework)
-                floor.bare_total.append(bare["cpu"])
-                floor.floor_total.append(framework)
-                floor.function_total.append(measured["cpu"])
+                floor.add(bare["cpu"], run_child(FLOOR, function)["cpu"], measured["cpu"])
     return list(samples.values()), floor
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,21 @@ class Spread:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds >= 0.001 else f"{seconds * 1e6:.0f} us"
+
+
+@dataclass
+class FloorSamples:
+    """Bare handler, framework floor and function measured side by side (one number each)."""
+
+    floor_ratios: list[float] = field(default_factory=list)  # floor / bare
+    function_ratios: list[float] = field(default_factory=list)  # function / floor
+    bare: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    function: list[float] = field(default_factory=list)
+
+    def add(self, bare: float, floor: float, function: float) -> None:
+        self.floor_ratios.append(floor / bare)
+        self.function_ratios.append(function / floor)
+        self.bare.append(bare)
+        self.floor.append(floor)
+        self.function.append(function)

@@ -28,6 +28,7 @@ from bench.lambda_env import (
     start_invocation,
     success_event,
 )
+from bench.stats import FloorSamples
 
 WARMUP = 200
 
@@ -152,20 +153,11 @@ class WarmSamples:
     xray_median: float = 0.0
 
 
-@dataclass
-class FloorSamples:
-    floor_ratios: list[float]  # floor / bare
-    function_ratios: list[float]  # function / floor
-    bare_median: list[float]
-    floor_median: list[float]
-    function_median: list[float]
-
-
 def measure(
     blocks: int, block_size: int, functions: list[str], floor_function: str
 ) -> tuple[list[WarmSamples], FloorSamples]:
     results = []
-    floor = FloorSamples([], [], [], [], [])
+    floor = FloorSamples()
     for function in functions:
         workers = [Worker(BARE, function), Worker(function, function)]
         if function == floor_function:
@@ -180,12 +172,7 @@ def measure(
                 samples.bare_median.append(base)
                 samples.calls_per_request = replies[1]["calls"]
                 if len(replies) == 3:
-                    framework = replies[2]["median"]
-                    floor.floor_ratios.append(framework / base)
-                    floor.function_ratios.append(own / framework)
-                    floor.bare_median.append(base)
-                    floor.floor_median.append(framework)
-                    floor.function_median.append(own)
+                    floor.add(base, replies[2]["median"], own)
             probe = workers[1].ask("xray 50")
             samples.xray_sends, samples.xray_slowest = probe["sends"], probe["slowest"]
             samples.xray_median = probe["median"]
