@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from session_actions.idempotency import _idempotent_create
 from session_actions.repository import dynamodb_client
 from sessions_local.events import LambdaContext
 from sessions_local.lambda_env import LOCAL_DEFAULTS, SecretValues
-from sessions_local.tables import TableProvisioner, plan_table
+from sessions_local.tables import create_template_tables
 
 from tests.cloudformation import ROOT, local_template
 
@@ -90,14 +90,7 @@ def function_environment(tables: Mapping[str, str]) -> Iterator[None]:
 
 def create_tables(client: DynamoDBClient, tables: Mapping[str, str]) -> None:
     """The template's tables (keys, indexes, time to live), under the names ``tables`` gives."""
-    template = local_template()
-    resolver = template.resolver(REGION, physical_ids=tables)
-    plans = []
-    for spec in template.tables:
-        plan = plan_table(spec, resolver)
-        name = tables.get(spec.logical_id, plan.name)
-        plans.append(replace(plan, name=name, create={**plan.create, "TableName": name}))
-    TableProvisioner(client, plans).ensure()
+    create_template_tables(client, local_template(), REGION, tables)
 
 
 @contextmanager

@@ -15,11 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import importlib.util
 import json
 import logging
 import multiprocessing
-import sys
 import threading
 import uuid
 from collections.abc import Mapping
@@ -29,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from sessions_local import sandbox
+from sessions_local.modules import load_module
 from sessions_local.template import FunctionSpec
 
 log = logging.getLogger("sessions_local")
@@ -239,16 +238,9 @@ class LocalFunction:
             return self._inspected
         module_path, _, _ = self.spec.handler.rpartition(".")
         file = self.spec.code_uri.joinpath(*module_path.split(".")).with_suffix(".py")
-        name = f"sessions_local_inspected_{self.name}"
-        loader_spec = importlib.util.spec_from_file_location(name, file)
-        if loader_spec is None or loader_spec.loader is None:
-            raise FunctionFailed(f"{self.name}: cannot load {file}")
-        module = importlib.util.module_from_spec(loader_spec)
-        sys.modules[name] = module
         try:
-            loader_spec.loader.exec_module(module)
+            module = load_module(f"sessions_local_inspected_{self.name}", file)
         except Exception as error:
-            del sys.modules[name]
             raise FunctionFailed(f"{self.name}: importing {file} failed: {error!r}") from error
         self._inspected = module
         return module

@@ -20,13 +20,13 @@ Importing a handler module needs no environment and touches no AWS, so neither d
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from sessions_local.modules import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -74,30 +74,12 @@ def _api_version() -> str:
         return "0.0.0"
 
 
-def _load(app_file: Path) -> ModuleType:
-    """A function's module, loaded by file under a name of its own (every one is app.py)."""
-    name = f"sessions_openapi_{app_file.parent.name}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, app_file)
-    if spec is None or spec.loader is None:
-        raise DocumentError(f"cannot load {app_file}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
-
-
 def _resolver_documents(functions: Path) -> list[dict[str, Any]]:
     from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
     documents = []
     for app_file in sorted(functions.glob("*/app.py")):
-        module = _load(app_file)
+        module = load_module(f"sessions_openapi_{app_file.parent.name}", app_file)
         resolvers = [v for v in vars(module).values() if isinstance(v, ApiGatewayResolver)]
         if len(resolvers) != 1:
             raise DocumentError(f"{app_file} should define one resolver, not {len(resolvers)}")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sessions_local.intrinsics import Resolver
-from sessions_local.template import TableSpec
+from sessions_local.template import LocalTemplate, TableSpec
 
 _SIMPLE_TYPES = {"String": "S", "Number": "N", "Binary": "B"}
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
@@ -78,6 +78,23 @@ def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
     ttl = properties.get("TimeToLiveSpecification") or {}
     ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") in (True, "true") else None
     return TablePlan(spec.logical_id, name, create, ttl_attribute)
+
+
+def create_template_tables(
+    client: Any, template: LocalTemplate, region: str, names: Mapping[str, str]
+) -> None:
+    """The template's tables (keys, indexes, time to live), under the names ``names`` gives.
+
+    ``names`` maps logical ids to table names; a table it leaves out keeps the template's name.
+    For tests and benchmarks that want several copies of the tables side by side.
+    """
+    resolver = template.resolver(region, physical_ids=names)
+    plans = []
+    for spec in template.tables:
+        plan = plan_table(spec, resolver)
+        name = names.get(spec.logical_id, plan.name)
+        plans.append(replace(plan, name=name, create={**plan.create, "TableName": name}))
+    TableProvisioner(client, plans).ensure()
 
 
 class TableProvisioner:
