@@ -1,41 +1,43 @@
 """DELETE /sessions/{id}: delete one of the caller's sessions."""
 
-from aws_lambda_powertools.event_handler import Response
+from http import HTTPStatus
+
 from aws_lambda_powertools.metrics import MetricUnit
 from session_actions import api_docs
 from session_actions.actions import delete_session
 from session_actions.lambda_api import (
-    IfMatchHeader,
-    SessionIdPath,
-    build_resolver,
-    caller,
+    IF_MATCH,
+    SESSION_ID,
+    Request,
+    Response,
     expected_version,
-    lambda_entry,
+    lambda_handler,
 )
 from session_actions.observability import metrics
 from session_actions.repository import SessionRepository
+from session_actions.routes import Route
 
-app = build_resolver()
-
-
-@app.delete(
-    "/sessions/<id>",
-    **api_docs.operation(
+route = Route(
+    "DELETE",
+    "/sessions/{id}",
+    api_docs.operation(
         api_docs.DELETE,
         "Delete a session",
         "Deletes one of the caller's sessions.",
         {204: api_docs.deleted()},
         errors=(400, 401, 403, 404, 412, 500, 503),
     ),
+    parameters=(SESSION_ID, IF_MATCH),
 )
-def delete(
-    id: SessionIdPath,
-    if_match: IfMatchHeader = None,
-) -> Response[None]:
-    version = expected_version(if_match)
-    delete_session(SessionRepository.from_environment(), caller(app), id, version)
+
+
+def delete(request: Request) -> Response:
+    version = expected_version(request.values["If-Match"])
+    delete_session(
+        SessionRepository.from_environment(), request.owner, request.values["id"], version
+    )
     metrics.add_metric(name="SessionDeleted", unit=MetricUnit.Count, value=1)
-    return Response(204, None, None)
+    return Response(HTTPStatus.NO_CONTENT)
 
 
-handler = lambda_entry(app)
+handler = lambda_handler(route, delete)

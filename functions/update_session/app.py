@@ -1,31 +1,26 @@
 """PUT /sessions/{id}: change some fields of one of the caller's sessions."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 from session_actions import api_docs
 from session_actions.actions import update_session
 from session_actions.lambda_api import (
-    IfMatchHeader,
-    SessionIdPath,
-    build_resolver,
-    caller,
+    IF_MATCH,
+    SESSION_ID,
+    Request,
+    Response,
     expected_version,
-    lambda_entry,
+    lambda_handler,
     session_response,
 )
 from session_actions.models import SessionUpdate
 from session_actions.observability import metrics
 from session_actions.repository import SessionRepository
+from session_actions.routes import Route
 
-app = build_resolver()
-
-
-@app.put(
-    "/sessions/<id>",
-    **api_docs.operation(
+route = Route(
+    "PUT",
+    "/sessions/{id}",
+    api_docs.operation(
         api_docs.UPDATE,
         "Update a session",
         "Changes the fields sent and keeps the others; null clears a nullable field. "
@@ -33,16 +28,22 @@ app = build_resolver()
         {200: api_docs.session("The updated session.")},
         errors=(400, 401, 403, 404, 412, 500, 503),
     ),
+    parameters=(SESSION_ID, IF_MATCH),
+    body=SessionUpdate,
 )
-def update(
-    id: SessionIdPath,
-    body: Annotated[SessionUpdate, Body()],
-    if_match: IfMatchHeader = None,
-) -> Response[str]:
-    version = expected_version(if_match)
-    session = update_session(SessionRepository.from_environment(), caller(app), id, body, version)
+
+
+def update(request: Request) -> Response:
+    version = expected_version(request.values["If-Match"])
+    session = update_session(
+        SessionRepository.from_environment(),
+        request.owner,
+        request.values["id"],
+        request.body,
+        version,
+    )
     metrics.add_metric(name="SessionUpdated", unit=MetricUnit.Count, value=1)
     return session_response(session)
 
 
-handler = lambda_entry(app, reads_body=True)
+handler = lambda_handler(route, update)

@@ -45,7 +45,6 @@ PRELOAD = [
     "botocore.session",
     "pydantic",
     "aws_xray_sdk.core",
-    "aws_lambda_powertools.event_handler",
     "aws_lambda_powertools.logging",
     "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.tracing",

@@ -1,14 +1,10 @@
 """The Sessions API's OpenAPI document, generated from the functions' own route declarations.
 
-Each function's Powertools resolver describes its one route: parameters, body model, and the
-responses its decorator declares. This merges the five and then:
-
-* drops what Powertools adds but the API never answers: its 422 "HTTPValidationError" (an
-  invalid request is a 400 problem+json, which every route declares) and its 500
-  "ResponseValidationError" schema;
-* spells header parameters as declared (Powertools lowercases them) and states optional
-  parameters as absent-or-a-value, not nullable: a header or query value is never null;
-* adds what lives outside the functions: the Cognito authorizer's security scheme.
+Each function declares its one route (``route`` in its ``app.py``): parameters with the schemas
+they are validated against, the body model, and the answers from ``api_docs``. This merges the
+five operations, publishes the schema of every model they refer to (pydantic's own JSON
+Schema of the very models the functions validate with), and adds what lives outside the
+functions: the Cognito authorizer's security scheme.
 
     python -m sessions_local.openapi            print the document
     python -m sessions_local.openapi --write    write docs/openapi.json
@@ -25,6 +21,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+from session_actions.routes import Route
 
 from sessions_local.modules import load_module
 
@@ -60,7 +58,8 @@ SECURITY_SCHEMES = {
 }
 TAGS = [{"name": "sessions", "description": "The signed-in user's sessions."}]
 
-_POWERTOOLS_ONLY_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+OPENAPI_VERSION = "3.1.0"
+_REF_TEMPLATE = "#/components/schemas/{model}"
 
 
 class DocumentError(Exception):
@@ -74,71 +73,44 @@ def _api_version() -> str:
         return "0.0.0"
 
 
-def _resolver_documents(functions: Path) -> list[dict[str, Any]]:
-    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-
-    documents = []
+def _routes(functions: Path) -> list[Route]:
+    routes = []
     for app_file in sorted(functions.glob("*/app.py")):
         module = load_module(f"sessions_openapi_{app_file.parent.name}", app_file)
-        resolvers = [v for v in vars(module).values() if isinstance(v, ApiGatewayResolver)]
-        if len(resolvers) != 1:
-            raise DocumentError(f"{app_file} should define one resolver, not {len(resolvers)}")
-        documents.append(json.loads(resolvers[0].get_openapi_json_schema()))
-    if not documents:
+        route = getattr(module, "route", None)
+        if not isinstance(route, Route):
+            raise DocumentError(f"{app_file} should declare its route as `route`")
+        routes.append(route)
+    if not routes:
         raise DocumentError(f"no functions under {functions}")
-    return documents
+    return routes
 
 
-def _merge(documents: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _paths(routes: list[Route]) -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {}
-    for document in documents:
-        for path, operations in document.get("paths", {}).items():
-            for method, operation in operations.items():
-                if method in paths.setdefault(path, {}):
-                    raise DocumentError(f"two functions declare {method.upper()} {path}")
-                paths[path][method] = operation
-        for name, schema in document.get("components", {}).get("schemas", {}).items():
-            if schemas.setdefault(name, schema) != schema:
-                raise DocumentError(f"two different schemas are both named {name}")
-    return paths, schemas
+    for route in routes:
+        method = route.method.lower()
+        if method in paths.setdefault(route.path, {}):
+            raise DocumentError(f"two functions declare {route.method} {route.path}")
+        operation = route.openapi()
+        operation["responses"] = {
+            str(status): answer for status, answer in sorted(operation["responses"].items())
+        }
+        paths[route.path][method] = operation
+    return {path: dict(sorted(operations.items())) for path, operations in sorted(paths.items())}
 
 
-def _is_powertools_validation_error(response: dict[str, Any]) -> bool:
-    text = json.dumps(response)
-    return any(f"#/components/schemas/{name}" in text for name in _POWERTOOLS_ONLY_SCHEMAS)
+def _schemas(names: set[str]) -> dict[str, Any]:
+    """The JSON Schema of each named model of ``session_actions.models``, and of what they use."""
+    from pydantic.json_schema import models_json_schema
+    from session_actions import models
 
-
-def _tidy_parameter(parameter: dict[str, Any]) -> dict[str, Any]:
-    schema = dict(parameter["schema"])
-    title = schema.pop("title", None)
-    if schema.get("description") == parameter.get("description"):
-        del schema["description"]
-    if (
-        parameter["in"] == "header"
-        and isinstance(title, str)
-        and title.lower() == parameter["name"]
-    ):
-        parameter = {**parameter, "name": title}
-    variants = schema.get("anyOf")
-    if not parameter.get("required") and isinstance(variants, list):
-        values = [v for v in variants if v != {"type": "null"}]
-        if len(values) == 1:
-            rest = {k: v for k, v in schema.items() if k != "anyOf"}
-            schema = {**values[0], **rest}
-    return {**parameter, "schema": schema}
-
-
-def _tidy_operation(operation: dict[str, Any]) -> dict[str, Any]:
-    tidy = {k: v for k, v in operation.items() if v is not None}
-    tidy["responses"] = {
-        status: response
-        for status, response in sorted(operation["responses"].items())
-        if not _is_powertools_validation_error(response)
-    }
-    if "parameters" in tidy:
-        tidy["parameters"] = [_tidy_parameter(p) for p in tidy["parameters"]]
-    return tidy
+    unknown = sorted(n for n in names if not isinstance(getattr(models, n, None), type))
+    if unknown:
+        raise DocumentError(f"references to undefined schemas: {unknown}")
+    chosen = [(getattr(models, name), "validation") for name in sorted(names)]
+    _, document = models_json_schema(chosen, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
+    return dict(sorted(document.get("$defs", {}).items()))
 
 
 def _referenced(document: Any) -> set[str]:
@@ -154,38 +126,18 @@ def _referenced(document: Any) -> set[str]:
 
 
 def build_document(functions: Path = FUNCTIONS) -> dict[str, Any]:
-    paths, schemas = _merge(_resolver_documents(functions))
-    tidy_paths = {
-        path: {method: _tidy_operation(op) for method, op in operations.items()}
-        for path, operations in sorted(paths.items())
-    }
-    # A schema stays while something still refers to it, directly or through another schema.
-    kept: set[str] = set()
-    pending = _referenced(tidy_paths)
-    while pending - kept:
-        kept |= pending
-        pending = _referenced([schemas[name] for name in kept if name in schemas])
-    unknown = kept - schemas.keys()
-    if unknown:
-        raise DocumentError(f"references to undefined schemas: {sorted(unknown)}")
+    paths = _paths(_routes(functions))
     return {
-        "openapi": documents_version(),
+        "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": _api_version(), "description": DESCRIPTION},
         "tags": TAGS,
         "security": [{SECURITY_SCHEME: []}],
-        "paths": tidy_paths,
+        "paths": paths,
         "components": {
-            "schemas": {name: schemas[name] for name in sorted(kept)},
+            "schemas": _schemas(_referenced(paths)),
             "securitySchemes": SECURITY_SCHEMES,
         },
     }
-
-
-def documents_version() -> str:
-    """The OpenAPI version Powertools writes."""
-    from aws_lambda_powertools.event_handler.openapi.constants import DEFAULT_OPENAPI_VERSION
-
-    return DEFAULT_OPENAPI_VERSION
 
 
 def render(document: dict[str, Any]) -> str:

@@ -6,8 +6,7 @@ validated input, applies the rules, and talks to storage only through SessionRep
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from session_actions.cursor import decode_cursor, encode_cursor
 from session_actions.errors import (
@@ -18,34 +17,18 @@ from session_actions.errors import (
     VersionMismatch,
 )
 from session_actions.ids import new_ulid
-from session_actions.models import (
-    Session,
-    SessionCreate,
-    SessionPage,
-    SessionUpdate,
-    Status,
-    format_timestamp,
-)
-from session_actions.repository import ConditionFailed, Item, SessionRepository
+from session_actions.repository import ConditionFailed, SessionRepository
+from session_actions.timestamps import now
+from session_actions.views import SessionView, Status, session_view
+
+if TYPE_CHECKING:
+    # Only the write routes have bodies, and only they import the models.
+    from session_actions.models import SessionCreate, SessionUpdate
 
 
-def _now() -> str:
-    return format_timestamp(datetime.now(UTC))
-
-
-def _session(item: Item) -> Session:
-    return Session(
-        id=item["id"],
-        title=item["title"],
-        description=item.get("description"),
-        status=item["status"],
-        startsAt=item.get("startsAt"),
-        endsAt=item.get("endsAt"),
-        tags=item.get("tags", []),
-        createdAt=item["createdAt"],
-        updatedAt=item["updatedAt"],
-        version=item["version"],
-    )
+class SessionPage(TypedDict):
+    items: list[SessionView]
+    nextCursor: str | None
 
 
 def _missing(repository: SessionRepository, session_id: str) -> Exception:
@@ -55,18 +38,18 @@ def _missing(repository: SessionRepository, session_id: str) -> Exception:
     return SessionNotFound("No session with this id")
 
 
-def create_session(repository: SessionRepository, owner: str, body: SessionCreate) -> Session:
-    now = _now()
+def create_session(repository: SessionRepository, owner: str, body: SessionCreate) -> SessionView:
+    created_at = now()
     item: dict[str, Any] = {
         "owner": owner,
         "id": new_ulid(),
         **body.model_dump(),
-        "createdAt": now,
-        "updatedAt": now,
+        "createdAt": created_at,
+        "updatedAt": created_at,
         "version": 1,
     }
     repository.insert(item)
-    return _session(item)
+    return session_view(item)
 
 
 def list_sessions(
@@ -79,14 +62,14 @@ def list_sessions(
     after_id = decode_cursor(owner, status, cursor) if cursor is not None else None
     page = repository.page(owner, status, limit, after_id)
     next_cursor = encode_cursor(owner, status, page.items[-1]["id"]) if page.has_more else None
-    return SessionPage(items=[_session(item) for item in page.items], nextCursor=next_cursor)
+    return {"items": [session_view(item) for item in page.items], "nextCursor": next_cursor}
 
 
-def get_session(repository: SessionRepository, owner: str, session_id: str) -> Session:
+def get_session(repository: SessionRepository, owner: str, session_id: str) -> SessionView:
     item = repository.get(owner, session_id)
     if item is None:
         raise _missing(repository, session_id)
-    return _session(item)
+    return session_view(item)
 
 
 def update_session(
@@ -95,9 +78,9 @@ def update_session(
     session_id: str,
     body: SessionUpdate,
     expected_version: int | None,
-) -> Session:
+) -> SessionView:
     try:
-        item = repository.update(owner, session_id, body.changes(), _now(), expected_version)
+        item = repository.update(owner, session_id, body.changes(), now(), expected_version)
     except ConditionFailed as failure:
         stored = failure.current
         if stored is None:
@@ -112,7 +95,7 @@ def update_session(
             "Request body failed validation",
             [FieldError(field, "endsAt must not be earlier than startsAt")],
         ) from None
-    return _session(item)
+    return session_view(item)
 
 
 def delete_session(

@@ -1,21 +1,21 @@
 """What each route answers, said where the route is declared.
 
-The handlers pass these to their route decorators (``responses=``), and the OpenAPI document
-is generated from those declarations: status codes, problem+json bodies, headers and the links
-between operations. Plain data: a Lambda pays nothing for it until a document is generated.
+The handlers put these in their ``Route`` declarations, and the OpenAPI document is generated
+from those: status codes, problem+json bodies, headers and the links between operations.
+Bodies refer to the models in ``models`` by name (``#/components/schemas/Session``); the
+document generator publishes those models' own schemas. Plain data: a Lambda pays nothing for
+it, and imports no models for it.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from session_actions.http_errors import PROBLEM_JSON
 from session_actions.ids import ULID_REGEX
-from session_actions.models import Problem, Session, SessionPage
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+OpenAPIResponse = dict[str, Any]
 
 TAGS = ["sessions"]
 JSON = "application/json"
@@ -74,6 +74,11 @@ _ERRORS: dict[int, str] = {
 }
 
 
+def _schema(model: str) -> dict[str, Any]:
+    """A body of one of the models in ``models``, by its name."""
+    return {"schema": {"$ref": f"#/components/schemas/{model}"}}
+
+
 def _headers(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"X-Request-Id": _REQUEST_ID, **(extra or {})}
 
@@ -82,7 +87,7 @@ def _problem(status: int) -> OpenAPIResponse:
     return {
         "description": f"{HTTPStatus(status).phrase}. {_ERRORS[status]}",
         "headers": _headers({"Retry-After": _RETRY_AFTER} if status == 503 else None),
-        "content": {PROBLEM_JSON: {"model": Problem}},
+        "content": {PROBLEM_JSON: _schema("Problem")},
     }
 
 
@@ -102,7 +107,7 @@ def created() -> OpenAPIResponse:
         "description": "Created: the new session. A repeated Idempotency-Key with the same "
         "body gets the first response again.",
         "headers": _headers({"ETag": _ETAG, "Location": _LOCATION}),
-        "content": {JSON: {"model": Session}},
+        "content": {JSON: _schema("Session")},
         "links": _session_links("$response.body#/id"),
     }
 
@@ -111,7 +116,7 @@ def session(description: str) -> OpenAPIResponse:
     return {
         "description": description,
         "headers": _headers({"ETag": _ETAG}),
-        "content": {JSON: {"model": Session}},
+        "content": {JSON: _schema("Session")},
         "links": _session_links("$response.body#/id"),
     }
 
@@ -120,7 +125,7 @@ def page() -> OpenAPIResponse:
     return {
         "description": "One page of the caller's sessions, newest first.",
         "headers": _headers(),
-        "content": {JSON: {"model": SessionPage}},
+        "content": {JSON: _schema("SessionPage")},
         "links": {
             "GetSession": {
                 "operationId": GET,
@@ -134,7 +139,7 @@ def deleted() -> OpenAPIResponse:
     return {
         "description": "Deleted; no body.",
         "headers": _headers(),
-        "content": {},  # no body (left out, Powertools would describe the return annotation)
+        "content": {},
         "links": {
             "GetSession": {"operationId": GET, "parameters": {"path.id": "$request.path.id"}}
         },
@@ -153,13 +158,11 @@ def operation(
     success: dict[int, OpenAPIResponse],
     errors: tuple[int, ...],
 ) -> dict[str, Any]:
-    """Everything a route decorator says for the OpenAPI document, as keyword arguments."""
+    """A route's OpenAPI operation, but for its parameters and body (``Route`` adds those)."""
     return {
-        "operation_id": operation_id,
+        "tags": TAGS,
         "summary": summary,
         "description": description,
-        "tags": TAGS,
-        # Powertools documents a route's 500 as its own response-validation error unless told.
-        "custom_response_validation_http_code": HTTPStatus.INTERNAL_SERVER_ERROR,
+        "operationId": operation_id,
         "responses": responses(success, *errors),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -18,7 +19,7 @@ from session_actions.errors import (
     StoreUnavailable,
     VersionMismatch,
 )
-from session_actions.models import SERVER_FIELDS
+from session_actions.views import SERVER_FIELDS
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
@@ -64,17 +65,12 @@ def problem_for(error: SessionError, request_id: str) -> tuple[HTTPStatus, dict[
     return status, headers, body
 
 
-def field_errors(validation_errors: list[dict[str, Any]]) -> list[FieldError]:
-    """Pydantic/Powertools validation errors as dotted field paths and readable messages.
-
-    Powertools prefixes each location with where the value came from (body, query, header,
-    path); the client knows the field by its own name, so that prefix is dropped.
-    """
+def field_errors(validation_errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
+    """A body's validation errors (pydantic's) as dotted field paths and readable messages."""
     result = []
     for error in validation_errors:
-        location = [str(part) for part in error.get("loc", ())]
-        source, path = (location[0], location[1:]) if location else ("body", [])
-        field = ".".join(path) or source
+        path = [str(part) for part in error.get("loc", ())]
+        field = ".".join(path) or "body"
         message = str(error.get("msg", "Invalid value"))
         if error.get("type") == "extra_forbidden":
             message = (

@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from session_actions.actions import create_session
 from session_actions.errors import (
@@ -21,9 +21,10 @@ from session_actions.errors import (
     InvalidRequest,
     StoreUnavailable,
 )
-from session_actions.models import Session, SessionCreate
+from session_actions.models import SessionCreate
 from session_actions.observability import logger
 from session_actions.repository import SessionRepository, dynamodb_client, is_unavailable
+from session_actions.views import SessionView
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -71,7 +72,7 @@ def _idempotent_create() -> tuple[CreateFunction, Any]:
         request: dict[str, Any], repository: SessionRepository, made: list[dict[str, Any]]
     ) -> dict[str, Any]:
         body = SessionCreate.model_validate(request["body"])
-        made.append(create_session(repository, request["owner"], body).model_dump())
+        made.append(dict(create_session(repository, request["owner"], body)))
         return made[-1]
 
     return create_once, config
@@ -83,7 +84,7 @@ def create_session_idempotently(
     body: SessionCreate,
     key: str,
     context: LambdaContext,
-) -> Session:
+) -> SessionView:
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyPersistenceLayerError,
@@ -109,10 +110,10 @@ def create_session_idempotently(
             # The session is stored; only saving the response for replays failed. Answering
             # 503 would leave it behind and invite a retry that creates a second one.
             logger.warning("Created, but the idempotency record was not completed", exc_info=error)
-            return Session.model_validate(made[-1])
+            return cast(SessionView, made[-1])
         # Only throttling or no connection is worth a retry; a missing table or a denied call
         # is a fault of the deployment (500), which the unexpected-error handler logs.
         if not is_unavailable(error.__cause__):
             raise
         raise StoreUnavailable("The database could not record the request; try again") from error
-    return Session.model_validate(created)
+    return cast(SessionView, created)

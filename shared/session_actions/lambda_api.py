@@ -1,8 +1,9 @@
 """From an API Gateway event to an action and back: what every function shares.
 
-``build_resolver`` makes the Powertools resolver a function registers its one route on;
-``lambda_entry`` wraps it into the Lambda handler that checks the caller (401) and the raw
-body (400) before any route runs, and adds the headers every response carries.
+``lambda_handler(route, endpoint)`` is a function's Lambda handler. It checks the caller (401),
+then the raw body and everything the route declares (400, every invalid field at once), hands
+the endpoint a ``Request``, and turns what comes back, or the error raised, into a REST proxy
+response with the headers every response carries.
 """
 
 from __future__ import annotations
@@ -13,24 +14,19 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestValidationError,
-    ResponseValidationError,
-)
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 
 from session_actions import api_docs
 from session_actions.errors import FieldError, InvalidRequest, NotAuthenticated, SessionError
-from session_actions.http_errors import field_errors, problem, problem_for
+from session_actions.http_errors import problem, problem_for
 from session_actions.ids import ULID_REGEX
-from session_actions.models import Session
 from session_actions.observability import logger, metrics, tracer
+from session_actions.routes import Parameter, Route
+from session_actions.views import SessionView, to_json
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -43,76 +39,49 @@ EXPOSED_HEADERS = "ETag,Location,X-Request-Id"
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
 _IF_MATCH = re.compile(IF_MATCH_REGEX)
 
-# Route parameters that several functions take, with what the OpenAPI document says of them.
-SessionIdPath = Annotated[str, Path(pattern=ULID_REGEX, description=api_docs.SESSION_ID)]
-IfMatchHeader = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description=api_docs.IF_MATCH,
-        json_schema_extra={"pattern": IF_MATCH_REGEX},
-    ),
-]
+# Parameters that several routes take.
+SESSION_ID = Parameter(
+    "id",
+    "path",
+    {"type": "string", "pattern": ULID_REGEX},
+    api_docs.SESSION_ID,
+    "Must be a ULID: 26 upper-case Crockford base32 characters",
+    required=True,
+)
+IF_MATCH = Parameter(
+    "If-Match",
+    "header",
+    {"type": "string", "pattern": IF_MATCH_REGEX},
+    api_docs.IF_MATCH,
+    'Send the ETag you received, such as "3", or *',
+)
 
 Event = dict[str, Any]
 Handler = Callable[[Event, "LambdaContext"], dict[str, Any]]
 
 
-def build_resolver() -> APIGatewayRestResolver:
-    # A response that breaks its own model is our bug: 500, never blamed on the request.
-    app = APIGatewayRestResolver(
-        enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
-    )
+@dataclass(frozen=True)
+class Request:
+    """A request that passed every check: the caller, the route's values and the body."""
 
-    @app.exception_handler(SessionError)
-    def _session_error(error: SessionError) -> Response[str]:
-        status, headers, body = problem_for(error, request_id(app.current_event.raw_event))
-        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            logger.warning("Dependency unavailable", exc_info=error)
-        return Response(status, headers["Content-Type"], body, headers)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(error: RequestValidationError) -> Response[str]:
-        errors = field_errors(list(error.errors()))
-        return _problem(app, HTTPStatus.BAD_REQUEST, "Request failed validation", errors)
-
-    @app.not_found
-    def _unmatched(_: NotFoundError) -> Response[str]:
-        # API Gateway calls a function only for its own route, so a path Powertools cannot match
-        # holds a path parameter with characters its route pattern leaves out (/sessions/%E2%82%AC).
-        names = (app.current_event.raw_event.get("pathParameters") or {}).keys()
-        if not names:
-            return _problem(app, HTTPStatus.NOT_FOUND, "No route matches this path")
-        errors = [FieldError(name, "Contains characters no valid value has") for name in names]
-        return _problem(app, HTTPStatus.BAD_REQUEST, "Request failed validation", errors)
-
-    @app.exception_handler([ResponseValidationError, Exception])
-    def _unexpected(error: Exception) -> Response[str]:
-        # The client learns nothing about internals; the log has everything, by requestId.
-        logger.exception("Unhandled error", exc_info=error)
-        return _problem(app, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred")
-
-    return app
+    owner: str  # the token's sub, never anything the client sent
+    values: dict[str, Any]
+    body: Any
+    context: LambdaContext
 
 
-def _problem(
-    app: APIGatewayRestResolver,
-    status: HTTPStatus,
-    detail: str,
-    errors: list[FieldError] | None = None,
-) -> Response[str]:
-    headers, body = problem(status, detail, request_id(app.current_event.raw_event), errors)
-    return Response(status, headers["Content-Type"], body, headers)
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Endpoint = Callable[[Request], Response]
 
 
 def request_id(event: Event) -> str:
     return str((event.get("requestContext") or {}).get("requestId") or "unknown")
-
-
-def caller(app: APIGatewayRestResolver) -> str:
-    """The owner of everything this request touches: the token's ``sub``, never the client's."""
-    claims = app.current_event.request_context.authorizer.claims or {}
-    return str(claims["sub"])
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -122,17 +91,21 @@ def expected_version(if_match: str | None) -> int | None:
     match = _IF_MATCH.fullmatch(if_match)
     if not match:
         raise InvalidRequest(
-            "The If-Match header is not valid",
-            [FieldError("If-Match", 'Send the ETag you received, such as "3", or *')],
+            "The If-Match header is not valid", [FieldError(IF_MATCH.name, IF_MATCH.message)]
         )
     return None if match.group(1) else int(match.group(2))
 
 
-def session_response(session: Session, status: HTTPStatus = HTTPStatus.OK) -> Response[str]:
-    headers = {"ETag": f'"{session.version}"'}
+def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
+    return Response(status, to_json(value), {"Content-Type": JSON})
+
+
+def session_response(session: SessionView, status: HTTPStatus = HTTPStatus.OK) -> Response:
+    response = json_response(session, status)
+    response.headers["ETag"] = f'"{session["version"]}"'
     if status == HTTPStatus.CREATED:
-        headers["Location"] = f"/sessions/{session.id}"
-    return Response(status, JSON, session.model_dump_json(), headers)
+        response.headers["Location"] = f"/sessions/{session['id']}"
+    return response
 
 
 def _owner_claim(event: Event) -> str | None:
@@ -142,16 +115,19 @@ def _owner_claim(event: Event) -> str | None:
     return sub if isinstance(sub, str) and sub else None
 
 
-def _checked_body(event: Event) -> str | None:
-    """The body as JSON text, or InvalidRequest saying plainly what is wrong with it."""
+def _parsed_body(event: Event) -> dict[str, Any]:
+    """The body as a JSON object, or InvalidRequest saying plainly what is wrong with it.
+
+    The body is always read as JSON, whatever Content-Type the client sent.
+    """
     raw = event.get("body")
     if raw is None or raw == "":
-        return None
+        raise InvalidRequest("A JSON object body is required")
     try:
         data = (
             base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else raw.encode()
         )
-    except (binascii.Error, ValueError, UnicodeEncodeError):
+    except (binascii.Error, ValueError, UnicodeEncodeError, AttributeError):
         raise InvalidRequest("The request body could not be decoded") from None
     if len(data) > MAX_BODY_BYTES:
         raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB")
@@ -168,51 +144,63 @@ def _checked_body(event: Event) -> str | None:
         raise InvalidRequest("The request body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise InvalidRequest("The request body must be a JSON object")
-    return text
+    return parsed
 
 
-def _guard(event: Event, reads_body: bool) -> Event:
-    """Authentication first (401), then the raw body (400), as the contract orders them."""
-    if _owner_claim(event) is None:
+def _request(route: Route, event: Event, context: LambdaContext) -> Request:
+    """Authentication first (401), then the request itself (400), as the contract orders them."""
+    owner = _owner_claim(event)
+    if owner is None:
         raise NotAuthenticated("Sign in: this request carries no verified identity")
-    if not reads_body:
-        return event
-    body = _checked_body(event)
-    if body is None:
-        raise InvalidRequest("A JSON object body is required")
-    # The body is always read as JSON, whatever Content-Type the client sent.
-    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-    return {
-        **event,
-        "body": body,
-        "isBase64Encoded": False,
-        "headers": {**headers, "Content-Type": JSON},
-    }
+    body = _parsed_body(event) if route.body is not None else None
+    values, model = route.read(event, body)
+    return Request(owner, values, model, context)
 
 
-def _with_common_headers(response: dict[str, Any], event: Event) -> dict[str, Any]:
-    headers = dict(response.get("headers") or {})
+def _error_response(error: SessionError, event: Event) -> Response:
+    status, headers, body = problem_for(error, request_id(event))
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.warning("Dependency unavailable", exc_info=error)
+    return Response(status, body, headers)
+
+
+def _unexpected_response(event: Event) -> Response:
+    # The client learns nothing about internals; the log has everything, by requestId.
+    logger.exception("Unhandled error")
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+    headers, body = problem(status, "An unexpected error occurred", request_id(event))
+    return Response(status, body, headers)
+
+
+def _proxy(response: Response, event: Event) -> dict[str, Any]:
+    """The proxy response, with the headers every response carries, errors included."""
+    headers = dict(response.headers)
     headers["X-Request-Id"] = request_id(event)
     headers["Access-Control-Allow-Origin"] = os.environ.get("ALLOWED_ORIGIN", "*")
     headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if headers["Access-Control-Allow-Origin"] != "*":
         headers["Vary"] = "Origin"
-    return {**response, "headers": headers}
+    return {
+        "statusCode": int(response.status),
+        "headers": headers,
+        "body": response.body or "",
+        "isBase64Encoded": False,
+    }
 
 
-def lambda_entry(app: APIGatewayRestResolver, reads_body: bool = False) -> Handler:
-    """The Lambda handler for a function whose one route is registered on ``app``."""
+def lambda_handler(route: Route, endpoint: Endpoint) -> Handler:
+    """The Lambda handler of a function that serves ``route`` with ``endpoint``."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics(capture_cold_start_metric=True)
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: Event, context: LambdaContext) -> dict[str, Any]:
         try:
-            checked = _guard(event, reads_body)
+            response = endpoint(_request(route, event, context))
         except SessionError as error:
-            status, headers, body = problem_for(error, request_id(event))
-            response = {"statusCode": status.value, "headers": headers, "body": body}
-            return _with_common_headers(response, event)
-        return _with_common_headers(app.resolve(checked, context), event)
+            response = _error_response(error, event)
+        except Exception:
+            response = _unexpected_response(event)
+        return _proxy(response, event)
 
     return handler  # type: ignore[no-any-return]

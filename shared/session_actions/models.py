@@ -1,9 +1,7 @@
 """Request and response models: every field rule of the API contract, in one place."""
 
-import re
 import unicodedata
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -18,21 +16,12 @@ from pydantic import (
 )
 
 from session_actions.ids import ULID_REGEX
-
-Status = Literal["scheduled", "active", "completed", "cancelled"]
-STATUSES: tuple[Status, ...] = ("scheduled", "active", "completed", "cancelled")
-
-# Fields the server owns; a body that names one is rejected with a message that says so.
-SERVER_FIELDS = frozenset({"id", "owner", "createdAt", "updatedAt", "version"})
-
-# An RFC 3339 date-time with an offset, as a client may send it; ASCII digits only.
-TIMESTAMP_REGEX = (
-    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+from session_actions.timestamps import (
+    TIMESTAMP_REGEX,
+    UTC_TIMESTAMP_REGEX,
+    normalise_timestamp,
 )
-_RFC3339 = re.compile(TIMESTAMP_REGEX)
-# How the API writes every timestamp: UTC, milliseconds, Z.
-UTC_TIMESTAMP_REGEX = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+from session_actions.views import Status
 
 # The text rules below as JSON Schema patterns, for the OpenAPI document. Trimming removes
 # _SPACE (Unicode White_Space, some of it control characters: those go before the check);
@@ -50,34 +39,6 @@ def _trimmed_text_pattern(max_length: int) -> str:
 TITLE_PATTERN = _trimmed_text_pattern(200)
 TAG_PATTERN = _trimmed_text_pattern(40)
 DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
-
-
-def format_timestamp(moment: datetime) -> str:
-    """UTC, millisecond precision, ending in Z: the one timestamp format of the API."""
-    utc = moment.astimezone(UTC)
-    # Not strftime: its %Y does not pad years before 1000 to four digits on every platform.
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
-        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
-    )
-
-
-def _normalise_timestamp(value: str) -> str:
-    match = _RFC3339.fullmatch(value)
-    if not match:
-        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:00:00Z")
-    fraction = (match.group(7) or "0")[:6]
-    offset = match.group(8).upper()
-    text = "{}-{}-{}T{}:{}:{}.{}{}".format(*match.groups()[:6], fraction, offset)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError("is not a valid date-time") from None
-    try:
-        return format_timestamp(moment)
-    except OverflowError:
-        # 9999-12-31T23:00:00-02:00 is a valid date-time whose UTC year has five digits.
-        raise ValueError("must fall between the years 0001 and 9999 in UTC") from None
 
 
 def _no_control_characters(value: str) -> str:
@@ -151,7 +112,7 @@ Tags = Annotated[
 ]
 Timestamp = Annotated[
     str,
-    AfterValidator(_normalise_timestamp),
+    AfterValidator(normalise_timestamp),
     WithJsonSchema(
         {
             "type": "string",

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from session_actions.errors import InvalidRequest
 from session_actions.idempotency import check_key
 from session_actions.lambda_api import expected_version
-from session_actions.models import UTC_TIMESTAMP_REGEX, SessionCreate, SessionUpdate
+from session_actions.models import SessionCreate, SessionUpdate
+from session_actions.timestamps import UTC_TIMESTAMP_REGEX
 from sessions_local.openapi import DOCUMENT
 
 

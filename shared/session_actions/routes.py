@@ -1,0 +1,143 @@
+"""A function's one route, declared once: what it reads from a request, and what it answers.
+
+The same declaration validates every event the function gets and describes the operation in
+the OpenAPI document, so the two cannot drift apart:
+
+* a ``Parameter`` (path, query or header) carries a JSON Schema of the few keywords used here
+  (``type`` string or integer, ``pattern``, ``minLength``/``maxLength``, ``minimum``/``maximum``,
+  ``enum``, ``default``); the value is checked against exactly that schema, which is also what
+  the document publishes;
+* a body is a pydantic model (write routes only: a route without a body never imports
+  pydantic), validated here and published through its own JSON Schema;
+* the answers come from ``api_docs``.
+
+Each function serves one route that API Gateway has already matched, so there is no router.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from session_actions.errors import FieldError, InvalidRequest
+from session_actions.http_errors import field_errors
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+Location = Literal["path", "query", "header"]
+# A JSON integer as a query or header value: digits, optionally signed, nothing else.
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One value a route reads from the path, the query string or a header."""
+
+    name: str
+    location: Location
+    schema: Mapping[str, Any]
+    description: str
+    # What a client is told when the value does not match the schema.
+    message: str
+    required: bool = False
+
+    def raw(self, event: Mapping[str, Any]) -> str | None:
+        """The value as sent (the last one, as API Gateway passes it), or None when absent."""
+        if self.location == "path":
+            source = event.get("pathParameters") or {}
+        elif self.location == "query":
+            source = event.get("queryStringParameters") or {}
+        else:
+            wanted = self.name.lower()
+            headers = event.get("headers") or {}
+            source = {k: v for k, v in headers.items() if k.lower() == wanted}
+            return next(iter(source.values()), None)
+        value = source.get(self.name)
+        return value if isinstance(value, str) else None
+
+    def value(self, raw: str) -> Any:
+        """``raw`` as the schema's type; ValueError when it breaks the schema."""
+        schema = self.schema
+        if schema.get("type") == "integer":
+            if not _INTEGER.fullmatch(raw):
+                raise ValueError(raw)
+            number = int(raw)
+            if number < schema.get("minimum", number) or number > schema.get("maximum", number):
+                raise ValueError(raw)
+            return number
+        if not schema.get("minLength", 0) <= len(raw) <= schema.get("maxLength", len(raw)):
+            raise ValueError(raw)
+        # fullmatch: `$` alone would let a trailing newline through.
+        if "pattern" in schema and not re.fullmatch(schema["pattern"], raw):
+            raise ValueError(raw)
+        if "enum" in schema and raw not in schema["enum"]:
+            raise ValueError(raw)
+        return raw
+
+    def openapi(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "in": self.location,
+            "required": self.required,
+            "description": self.description,
+            "schema": dict(self.schema),
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """A function's route: method, path template, parameters, body model and answers."""
+
+    method: str
+    path: str
+    # The operation's OpenAPI fields other than parameters and body (api_docs.operation).
+    operation: Mapping[str, Any]
+    parameters: tuple[Parameter, ...] = ()
+    body: type[BaseModel] | None = None
+
+    def read(self, event: Mapping[str, Any], body: Any = None) -> tuple[dict[str, Any], Any]:
+        """The parameters by name and the validated body; InvalidRequest lists every fault.
+
+        ``body`` is the request body already parsed from JSON (a dict), for a route that has one.
+        """
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for parameter in self.parameters:
+            raw = parameter.raw(event)
+            if raw is None:
+                if parameter.required:
+                    errors.append(FieldError(parameter.name, "Required"))
+                values[parameter.name] = parameter.schema.get("default")
+                continue
+            try:
+                values[parameter.name] = parameter.value(raw)
+            except ValueError:
+                errors.append(FieldError(parameter.name, parameter.message))
+        model = None
+        if self.body is not None:
+            from pydantic import ValidationError
+
+            try:
+                model = self.body.model_validate(body)
+            except ValidationError as error:
+                errors.extend(field_errors(error.errors()))
+        if errors:
+            raise InvalidRequest("Request failed validation", errors)
+        return values, model
+
+    def openapi(self) -> dict[str, Any]:
+        """This route's operation object, its body referring to the model's own schema."""
+        operation: dict[str, Any] = {k: v for k, v in self.operation.items() if k != "responses"}
+        if self.parameters:
+            operation["parameters"] = [p.openapi() for p in self.parameters]
+        if self.body is not None:
+            ref = {"$ref": f"#/components/schemas/{self.body.__name__}"}
+            operation["requestBody"] = {
+                "content": {"application/json": {"schema": ref}},
+                "required": True,
+            }
+        operation["responses"] = self.operation["responses"]
+        return operation
