@@ -101,14 +101,15 @@ def _paths(routes: list[Route]) -> dict[str, dict[str, Any]]:
 
 
 def _schemas(names: set[str]) -> dict[str, Any]:
-    """The JSON Schema of each named model of ``session_actions.models``, and of what they use."""
+    """The JSON Schema of each named model (request bodies and answers), and of what they use."""
     from pydantic.json_schema import models_json_schema
-    from session_actions import models
+    from session_actions import models, response_models
 
-    unknown = sorted(n for n in names if not isinstance(getattr(models, n, None), type))
+    known = {**vars(models), **vars(response_models)}
+    unknown = sorted(n for n in names if not isinstance(known.get(n), type))
     if unknown:
         raise DocumentError(f"references to undefined schemas: {unknown}")
-    chosen = [(getattr(models, name), "validation") for name in sorted(names)]
+    chosen = [(known[name], "validation") for name in sorted(names)]
     _, document = models_json_schema(chosen, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
     return dict(sorted(document.get("$defs", {}).items()))
 

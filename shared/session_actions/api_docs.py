@@ -2,7 +2,7 @@
 
 The handlers put these in their ``Route`` declarations, and the OpenAPI document is generated
 from those: status codes, problem+json bodies, headers and the links between operations.
-Bodies refer to the models in ``models`` by name (``#/components/schemas/Session``); the
+Bodies refer to the models in ``response_models`` by name (``#/components/schemas/Session``); the
 document generator publishes those models' own schemas. Plain data: a Lambda pays nothing for
 it, and imports no models for it.
 """
@@ -75,7 +75,7 @@ _ERRORS: dict[int, str] = {
 
 
 def _schema(model: str) -> dict[str, Any]:
-    """A body of one of the models in ``models``, by its name."""
+    """A body of one of the models in ``response_models``, by its name."""
     return {"schema": {"$ref": f"#/components/schemas/{model}"}}
 
 

@@ -1,4 +1,8 @@
-"""Request and response models: every field rule of the API contract, in one place."""
+"""Request body models: every field rule of what a client may send, in one place.
+
+Only the write routes import this (pydantic with it); what the API answers is described in
+``response_models``.
+"""
 
 import unicodedata
 from typing import Annotated, Any
@@ -15,10 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from session_actions.ids import ULID_REGEX
 from session_actions.timestamps import (
     TIMESTAMP_REGEX,
-    UTC_TIMESTAMP_REGEX,
     normalise_timestamp,
 )
 from session_actions.views import Status
@@ -124,13 +126,6 @@ Timestamp = Annotated[
         }
     ),
 ]
-UtcTimestamp = Annotated[
-    str,
-    Field(
-        pattern=UTC_TIMESTAMP_REGEX,
-        json_schema_extra={"format": "date-time", "examples": ["2030-01-31T08:00:00.000Z"]},
-    ),
-]
 
 
 def _check_range(starts_at: str | None, ends_at: str | None) -> None:
@@ -139,17 +134,16 @@ def _check_range(starts_at: str | None, ends_at: str | None) -> None:
         raise ValueError("endsAt must not be earlier than startsAt")
 
 
-def _wire_name(name: str, _: Any) -> str:
+def wire_name(name: str, _: Any) -> str:
     # The schema calls each field by its name on the wire (startsAt, not "Startsat").
     return name
 
 
-# Every model is built on first use (defer_build), not at import: a function builds only the
-# models its requests touch, and the response models its routes declare for the OpenAPI
-# document (responses=) are built only when a document is generated.
+# Each model is built on first use (defer_build), not at import: a function builds only the
+# one model its requests touch.
 class _ClientFields(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, field_title_generator=_wire_name, defer_build=True
+        extra="forbid", strict=True, frozen=True, field_title_generator=wire_name, defer_build=True
     )
 
 
@@ -219,60 +213,3 @@ class SessionUpdate(_ClientFields):
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, with their new values (None clears)."""
         return {name: getattr(self, name) for name in self.model_fields_set}
-
-
-class Session(BaseModel):
-    """A session as the API returns it: every field is always present."""
-
-    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name, defer_build=True)
-
-    id: Annotated[str, Field(pattern=ULID_REGEX, description="A ULID, set by the server.")]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=2000)] | None
-    status: Status
-    startsAt: UtcTimestamp | None
-    endsAt: UtcTimestamp | None
-    tags: Annotated[list[str], Field(max_length=20, json_schema_extra={"uniqueItems": True})]
-    createdAt: UtcTimestamp
-    updatedAt: UtcTimestamp
-    version: Annotated[
-        int, Field(ge=1, description="1 on create, +1 on every update; the ETag quotes it.")
-    ]
-
-
-class SessionPage(BaseModel):
-    """Body of GET /sessions: one page of the caller's sessions, newest first."""
-
-    model_config = ConfigDict(extra="forbid", field_title_generator=_wire_name, defer_build=True)
-
-    items: Annotated[list[Session], Field(max_length=100)]
-    nextCursor: Annotated[
-        str | None,
-        Field(description="Pass back as cursor for the next page; null when nothing follows."),
-    ]
-
-
-class ProblemField(BaseModel):
-    """One invalid part of a request."""
-
-    model_config = ConfigDict(field_title_generator=_wire_name, defer_build=True)
-
-    field: Annotated[
-        str, Field(description="Dotted path of the field (tags.3), or the header's name.")
-    ]
-    message: str
-
-
-class Problem(BaseModel):
-    """An error, as application/problem+json (RFC 9457)."""
-
-    model_config = ConfigDict(field_title_generator=_wire_name, defer_build=True)
-
-    type: Annotated[str, Field(examples=["about:blank"])]
-    title: Annotated[str, Field(examples=["Bad Request"])]
-    status: Annotated[int, Field(ge=400, le=599)]
-    detail: str
-    errors: Annotated[
-        list[ProblemField], Field(description="Every invalid field of a 400; absent otherwise.")
-    ] = []
-    requestId: Annotated[str, Field(description="The same value as the X-Request-Id header.")]

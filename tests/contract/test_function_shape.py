@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from session_actions.ids import new_ulid
-from session_actions.models import Session
+from session_actions.response_models import Session
 from session_actions.views import STATUSES, session_view
 
 from tests.cloudformation import ROOT
