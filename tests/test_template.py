@@ -78,7 +78,13 @@ GATEWAY_RESPONSES = {
 EXPOSED = {"ETag", "Location", "X-Request-Id"}
 # As the functions send it: Vary: Origin, unless the allowed origin is *.
 VARY = {"Fn::If": ["AnyOrigin", {"Ref": "AWS::NoValue"}, "'Origin'"]}
-ALLOWED_HEADERS = {"Authorization", "Content-Type", "If-Match", "Idempotency-Key"}
+ALLOWED_HEADERS = {
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+}
 PATHS = {path for _, path, _ in ROUTES.values()}
 
 

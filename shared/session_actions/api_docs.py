@@ -33,6 +33,10 @@ IF_MATCH = (
     'Apply only if the session is at this version: its ETag ("3"), or * for any version. '
     "Without it, the change applies to the current version."
 )
+IF_NONE_MATCH = (
+    "Answer 304 Not Modified, with no body, if the session is at one of these versions: ETags "
+    'separated by commas, weak (W/"3") or strong ("3"), compared weakly; or * for any version.'
+)
 IDEMPOTENCY_KEY = (
     "1 to 255 printable ASCII characters, chosen by the client. The same key and body within "
     "24 hours get the first response again and create nothing new. Keys are per user."
@@ -118,6 +122,14 @@ def session(description: str) -> OpenAPIResponse:
         "headers": _headers({"ETag": _ETAG}),
         "content": {JSON: _schema("Session")},
         "links": _session_links("$response.body#/id"),
+    }
+
+
+def not_modified() -> OpenAPIResponse:
+    return {
+        "description": "Not Modified: the session is at a version If-None-Match names. No "
+        "body; ETag is the current version.",
+        "headers": _headers({"ETag": _ETAG}),
     }
 
 

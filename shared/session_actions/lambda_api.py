@@ -33,11 +33,15 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 16 * 1024
 JSON = "application/json"
-ALLOWED_HEADERS = "Authorization,Content-Type,If-Match,Idempotency-Key"
 EXPOSED_HEADERS = "ETag,Location,X-Request-Id"
 # One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
 _IF_MATCH = re.compile(IF_MATCH_REGEX)
+# `*`, or a comma-separated list of entity tags, weak (W/"3") or strong ("3"), as RFC 9110
+# spells them; a tag we never issued is well-formed, it just never matches.
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e]{0,64}"'
+IF_NONE_MATCH_REGEX = rf"^[ \t]*(?:\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
+_TAG_VALUE = re.compile(r'(?:W/)?"([^"]*)"')
 
 # Parameters that several routes take.
 SESSION_ID = Parameter(
@@ -54,6 +58,13 @@ IF_MATCH = Parameter(
     {"type": "string", "pattern": IF_MATCH_REGEX},
     api_docs.IF_MATCH,
     'Send the ETag you received, such as "3", or *',
+)
+IF_NONE_MATCH = Parameter(
+    "If-None-Match",
+    "header",
+    {"type": "string", "pattern": IF_NONE_MATCH_REGEX},
+    api_docs.IF_NONE_MATCH,
+    'Send ETags you received, such as "3" or W/"3", separated by commas, or *',
 )
 
 Event = dict[str, Any]
@@ -96,13 +107,24 @@ def expected_version(if_match: str | None) -> int | None:
     return None if match.group(1) else int(match.group(2))
 
 
+def matches_any(if_none_match: str, version: int) -> bool:
+    """Whether If-None-Match names this version, compared weakly (W/"3" matches "3")."""
+    if if_none_match.strip() == "*":
+        return True
+    return str(version) in _TAG_VALUE.findall(if_none_match)
+
+
 def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
     return Response(status, to_json(value), {"Content-Type": JSON})
 
 
+def etag(session: SessionView) -> str:
+    return f'"{session["version"]}"'
+
+
 def session_response(session: SessionView, status: HTTPStatus = HTTPStatus.OK) -> Response:
     response = json_response(session, status)
-    response.headers["ETag"] = f'"{session["version"]}"'
+    response.headers["ETag"] = etag(session)
     if status == HTTPStatus.CREATED:
         response.headers["Location"] = f"/sessions/{session['id']}"
     return response

@@ -56,7 +56,7 @@ def test_cors_and_gateway_responses(template: LocalTemplate) -> None:
         assert preflight.authorizer is None, "AddDefaultAuthorizerToCorsPreflight: false"
         headers = preflight.response.headers
         assert headers["Access-Control-Allow-Headers"] == (
-            "'Authorization,Content-Type,If-Match,Idempotency-Key'"
+            "'Authorization,Content-Type,If-Match,If-None-Match,Idempotency-Key'"
         )
         assert headers["Access-Control-Allow-Methods"] == f"'{methods}'"
         assert headers["X-Request-Id"] == "context.requestId"

@@ -19,7 +19,7 @@ from tests.unit.harness import ALICE, ULID, UNKNOWN_ID, UTC_MILLIS, Api, Faults,
 CONTRACT = {
     "POST /sessions": (201, 400, 401, 409, 422, 500, 503),
     "GET /sessions": (200, 400, 401, 500, 503),
-    "GET /sessions/{id}": (200, 400, 401, 403, 404, 500, 503),
+    "GET /sessions/{id}": (200, 304, 400, 401, 403, 404, 500, 503),
     "PUT /sessions/{id}": (200, 400, 401, 403, 404, 412, 500, 503),
     "DELETE /sessions/{id}": (204, 400, 401, 403, 404, 412, 500, 503),
 }
@@ -108,6 +108,11 @@ def nowhere(w: World, route: str) -> Reply:
 @scenario(("PUT /sessions/{id}", 412), ("DELETE /sessions/{id}", 412))
 def stale_version(w: World, route: str) -> Reply:
     return send(w, route, headers={"If-Match": '"7"'})
+
+
+@scenario(("GET /sessions/{id}", 304))
+def unchanged(w: World, route: str) -> Reply:
+    return send(w, route, headers={"If-None-Match": '"1"'})
 
 
 @scenario(("POST /sessions", 409))
