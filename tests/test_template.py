@@ -511,12 +511,50 @@ def test_transformed_preflight_is_the_templates_own(transformed: dict[str, Any])
         assert response["responseParameters"]["gatewayresponse.header.Vary"] == VARY, kind
 
 
-def test_transformed_routes_invoke_their_own_function(transformed: dict[str, Any]) -> None:
-    body = transformed["Resources"]["SessionsApi"]["Properties"]["Body"]
+def test_transformed_routes_invoke_their_own_functions_live_alias(
+    transformed: dict[str, Any],
+) -> None:
+    found = transformed["Resources"]
+    body = found["SessionsApi"]["Properties"]["Body"]
     for logical_id, (method, path, _) in ROUTES.items():
         integration = body["paths"][path][method.lower()]["x-amazon-apigateway-integration"]
         assert integration["type"] == "aws_proxy"
-        assert f"${{{logical_id}.Arn}}" in integration["uri"]["Fn::Sub"]
+        # The alias, never the function's $LATEST: traffic moves only as CodeDeploy moves it.
+        alias = f"{logical_id}Aliaslive"
+        assert f"${{{alias}}}" in integration["uri"]["Fn::Sub"]
+        assert found[alias]["Type"] == "AWS::Lambda::Alias"
+        assert found[alias]["Properties"]["FunctionName"] == {"Ref": logical_id}
+        (permission,) = [
+            resource
+            for resource in found.values()
+            if resource["Type"] == "AWS::Lambda::Permission"
+            and resource["Properties"]["FunctionName"] in ({"Ref": logical_id}, {"Ref": alias})
+        ]
+        assert permission["Properties"]["FunctionName"] == {"Ref": alias}
+
+
+def test_transformed_deployments_roll_back_on_the_functions_alarms(
+    transformed: dict[str, Any],
+) -> None:
+    found = transformed["Resources"]
+    for logical_id in ROUTES:
+        group = found[f"{logical_id}DeploymentGroup"]["Properties"]
+        preference = functions()[logical_id]["Properties"]["DeploymentPreference"]
+        assert group["AlarmConfiguration"] == {
+            "Enabled": True,
+            "Alarms": [{"Name": alarm} for alarm in preference["Alarms"]],
+        }
+        for alarm in preference["Alarms"]:
+            assert found[alarm["Ref"]]["Type"] == "AWS::CloudWatch::Alarm"
+        assert group["AutoRollbackConfiguration"]["Enabled"] is True
+        assert "DEPLOYMENT_STOP_ON_ALARM" in group["AutoRollbackConfiguration"]["Events"]
+        # The DeploymentType parameter's default, as SAM resolves it.
+        default = template()["Parameters"]["DeploymentType"]["Default"]
+        assert group["DeploymentConfigName"] == {
+            "Fn::Sub": ["CodeDeployDefault.Lambda${ConfigName}", {"ConfigName": default}]
+        }
+        update = found[f"{logical_id}Aliaslive"]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+        assert update["DeploymentGroupName"] == {"Ref": f"{logical_id}DeploymentGroup"}
 
 
 def test_transformed_roles_add_only_logs_and_xray(transformed: dict[str, Any]) -> None:

@@ -4,10 +4,12 @@ with nothing written."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from session_actions import actions
+from session_actions.observability import metrics
 from session_actions.repository import SDK_ATTEMPTS, SessionRepository
 
 from tests.apigw import Reply, assert_problem
@@ -181,6 +183,61 @@ def test_the_503_is_logged_with_the_request_id(api: Api, faults: Faults, logs: L
     (record,) = [r for r in logs.records if r["level"] == "WARNING"]
     assert record["correlation_id"] == reply.request_id
     assert "ProvisionedThroughputExceededException" in record["exception"]
+
+
+class Published:
+    """The metrics the handlers publish (EMF lines on stdout), by name, one per datapoint."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self._capsys = capsys
+
+    def names(self) -> list[str]:
+        """What was published since the last call."""
+        names = []
+        for line in self._capsys.readouterr().out.splitlines():
+            record = json.loads(line) if line.startswith("{") else {}
+            for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
+                for metric in directive["Metrics"]:
+                    value = record[metric["Name"]]
+                    names += [metric["Name"]] * (len(value) if isinstance(value, list) else 1)
+        return names
+
+
+@pytest.fixture
+def published(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Published:
+    # The functions' test environment turns metrics off, as the local API does; Powertools then
+    # keeps what earlier tests added instead of publishing it.
+    metrics.clear_metrics()
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    return Published(capsys)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_each_503_is_counted_once_as_store_unavailable(
+    api: Api, faults: Faults, published: Published, route: str
+) -> None:
+    session_id = api.create()["id"]
+    assert "StoreUnavailable" not in published.names()
+    faults.throttle(table=SESSIONS_TABLE)
+
+    assert_unavailable(send(api, route, session_id))
+
+    assert published.names().count("StoreUnavailable") == 1
+
+
+def test_answers_other_than_503_count_no_store_unavailable(
+    api: Api, published: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = api.create()["id"]
+    assert api.get(f"/sessions/{session_id}").status == 200
+    assert api.get("/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV").status == 404
+    monkeypatch.setenv("SESSIONS_TABLE_NAME", "sessions-table-that-is-not-there")
+    assert api.get("/sessions").status == 500
+
+    names = published.names()
+
+    assert "SessionCreated" in names
+    assert "StoreUnavailable" not in names
 
 
 def test_idempotent_create_with_the_idempotency_table_throttled_is_503_and_writes_nothing(
