@@ -1,8 +1,9 @@
 """List cost against data size: a page of 20 with 10 or with 10,000 other sessions stored.
 
 Both tables hold the caller's 30 ``active`` sessions; the small one holds 10 other sessions,
-the large one 10,000 (half the caller's, in other statuses and interleaved in time, half
-other callers'). Requests alternate between the tables, with and without ``status=active``.
+the large one 10,000 (half the caller's, in other statuses and interleaved in time and in
+start time, half other callers'). Requests alternate between the tables, newest first and by
+a window of start times, each with and without ``status=active``.
 
 Items read come from the Query responses (Count, ScannedCount). Time is split into the
 store's part (from botocore's ``before-call`` to ``after-call``) and the rest of the handler:
@@ -36,12 +37,20 @@ SMALL, LARGE = f"{SESSIONS_TABLE}-10", f"{SESSIONS_TABLE}-10000"
 SIZES = {SMALL: 10, LARGE: 10_000}
 CALLER_ACTIVE = 30
 PAGE = 20
-VARIANTS = {"no filter": None, "status=active": "active"}
+# The caller's active sessions start in March 2030; the others anywhere in 2030, so every
+# window below is read from a partition that also holds sessions outside it.
+WINDOW = {"startsFrom": "2030-03-01T00:00:00Z", "startsBefore": "2030-04-01T00:00:00Z"}
+VARIANTS: dict[str, dict[str, str]] = {
+    "no filter": {},
+    "status=active": {"status": "active"},
+    "startsFrom/startsBefore": WINDOW,
+    "window + status=active": {**WINDOW, "status": "active"},
+}
 
 
 def _items(others: int, seed: int) -> list[dict[str, Any]]:
     from session_actions.ids import new_ulid
-    from session_actions.repository import owner_status, to_attributes
+    from session_actions.repository import owner_status, starts_order, to_attributes
 
     rng = random.Random(seed)
     start = 1_900_000_000_000
@@ -53,10 +62,15 @@ def _items(others: int, seed: int) -> list[dict[str, Any]]:
     rng.shuffle(sessions)
     items = []
     for n, (owner, status) in enumerate(sessions):
+        month = 3 if status == "active" else rng.randint(1, 12)
+        starts_at = f"2030-{month:02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00.000Z"
+        session_id = new_ulid(start + n * 1000)
         item = {
             "owner": owner,
-            "id": new_ulid(start + n * 1000),
+            "id": session_id,
             "ownerStatus": owner_status(owner, status),
+            "startsAt": starts_at,
+            "startsOrder": starts_order(starts_at, session_id),
             "title": f"Session {n}",
             "status": status,
             "tags": ["bench"],
@@ -103,9 +117,9 @@ def child(rounds: int) -> None:
         handler = load_function("list_sessions").handler
         route = ROUTE_OF["list_sessions"]
 
-        def page(table: str, status: str | None) -> dict[str, float]:
+        def page(table: str, variant: dict[str, str]) -> dict[str, float]:
             os.environ["SESSIONS_TABLE_NAME"] = table
-            query = {"limit": str(PAGE), **({"status": status} if status else {})}
+            query = {"limit": str(PAGE), **variant}
             event = api_event(route, query=query)
             start_invocation()
             started = time.perf_counter()
@@ -117,7 +131,7 @@ def child(rounds: int) -> None:
                 or len(body["items"]) != PAGE
                 or not body["nextCursor"]
             ):
-                raise SystemExit(f"list {table} {status}: {response}")
+                raise SystemExit(f"list {table} {variant}: {response}")
             return {
                 "total": total,
                 "store": store["elapsed"],
@@ -128,11 +142,11 @@ def child(rounds: int) -> None:
 
         for _ in range(3):  # warm up both tables and both paths
             for table in SIZES:
-                for status in VARIANTS.values():
-                    page(table, status)
+                for variant in VARIANTS.values():
+                    page(table, variant)
         for _ in range(rounds):
-            for name, status in VARIANTS.items():
-                small, large = page(SMALL, status), page(LARGE, status)
+            for name, variant in VARIANTS.items():
+                small, large = page(SMALL, variant), page(LARGE, variant)
                 into = results.setdefault(name, {})
                 for key in small:
                     into.setdefault(f"small_{key}", []).append(small[key])

@@ -29,6 +29,8 @@ ROUTES = {
 SESSIONS = "SessionsTable"
 BY_ID = "SessionsTable/index/ById"
 BY_OWNER_STATUS = "SessionsTable/index/ByOwnerStatus"
+BY_OWNER_START = "SessionsTable/index/ByOwnerStart"
+BY_OWNER_STATUS_START = "SessionsTable/index/ByOwnerStatusStart"
 IDEMPOTENCY = "IdempotencyTable"
 
 # Exactly what each function's code does: action -> the resources it does it on.
@@ -39,7 +41,9 @@ PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "dynamodb:UpdateItem": {IDEMPOTENCY},
         "dynamodb:DeleteItem": {IDEMPOTENCY},
     },
-    "ListSessionsFunction": {"dynamodb:Query": {SESSIONS, BY_OWNER_STATUS}},
+    "ListSessionsFunction": {
+        "dynamodb:Query": {SESSIONS, BY_OWNER_STATUS, BY_OWNER_START, BY_OWNER_STATUS_START}
+    },
     "GetSessionFunction": {"dynamodb:GetItem": {SESSIONS}, "dynamodb:Query": {BY_ID}},
     "UpdateSessionFunction": {"dynamodb:UpdateItem": {SESSIONS}, "dynamodb:Query": {BY_ID}},
     "DeleteSessionFunction": {"dynamodb:DeleteItem": {SESSIONS}, "dynamodb:Query": {BY_ID}},
@@ -386,10 +390,23 @@ def _durable(logical_id: str) -> dict[str, Any]:
 def test_sessions_table_keys_and_indexes() -> None:
     properties = _durable("SessionsTable")
     types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
-    assert types == {"owner": "S", "id": "S", "ownerStatus": "S"}
+    assert types == {"owner": "S", "id": "S", "ownerStatus": "S", "startsOrder": "S"}
     assert _key_schema(properties) == [("owner", "HASH"), ("id", "RANGE")]
-    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"ById", "ByOwnerStatus"}
+    declared = properties["GlobalSecondaryIndexes"]
+    # The last index is added by a second deploy when upgrading an older stack (one GSI per
+    # table update); with the default parameter it is there.
+    added_later = declared[-1]["Fn::If"]
+    assert added_later[0] == "BothTimeWindowIndexes"
+    assert added_later[2] == {"Ref": "AWS::NoValue"}
+    assert template()["Parameters"]["TimeWindowIndexes"]["Default"] == "both"
+    assert template()["Conditions"]["BothTimeWindowIndexes"] == {
+        "Fn::Equals": [{"Ref": "TimeWindowIndexes"}, "both"]
+    }
+    indexes = {index["IndexName"]: index for index in [*declared[:-1], added_later[1]]}
+    assert set(indexes) == {"ById", "ByOwnerStatus", "ByOwnerStart", "ByOwnerStatusStart"}
+    for name, partition in [("ByOwnerStart", "owner"), ("ByOwnerStatusStart", "ownerStatus")]:
+        assert _key_schema(indexes[name]) == [(partition, "HASH"), ("startsOrder", "RANGE")]
+        assert indexes[name]["Projection"] == {"ProjectionType": "ALL"}
     assert _key_schema(indexes["ById"]) == [("id", "HASH")]
     assert indexes["ById"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert _key_schema(indexes["ByOwnerStatus"]) == [("ownerStatus", "HASH"), ("id", "RANGE")]

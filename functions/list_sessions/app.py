@@ -1,11 +1,24 @@
-"""GET /sessions: one page of the caller's sessions, newest first."""
+"""GET /sessions: one page of the caller's sessions, newest first or by start time."""
 
 from session_actions import api_docs
 from session_actions.actions import list_sessions
 from session_actions.lambda_api import Request, Response, json_response, lambda_handler
-from session_actions.repository import SessionRepository
+from session_actions.repository import ListQuery, SessionRepository
 from session_actions.routes import Parameter, Route
+from session_actions.timestamps import TIMESTAMP_REGEX, normalise_timestamp
 from session_actions.views import STATUSES
+
+
+def _start_bound(name: str, description: str) -> Parameter:
+    return Parameter(
+        name,
+        "query",
+        {"type": "string", "format": "date-time", "pattern": TIMESTAMP_REGEX},
+        description,
+        "Must be an RFC 3339 date-time with an offset, such as 2030-01-31T09:00:00Z",
+        convert=normalise_timestamp,
+    )
+
 
 route = Route(
     "GET",
@@ -13,8 +26,10 @@ route = Route(
     api_docs.operation(
         api_docs.LIST,
         "List the caller's sessions",
-        "The caller's sessions only, newest first, one page at a time. With status, "
-        "only the sessions in that status.",
+        "The caller's sessions only, one page at a time, newest first. With startsFrom or "
+        "startsBefore, only sessions whose startsAt lies in [startsFrom, startsBefore), "
+        "earliest first (equal starts by id); sessions without a startsAt are left out. With "
+        "status, only the sessions in that status.",
         {200: api_docs.page()},
         errors=(400, 401, 500, 503),
     ),
@@ -30,9 +45,9 @@ route = Route(
             "cursor",
             "query",
             {"type": "string", "minLength": 1, "maxLength": 1024},
-            "nextCursor of the previous page, unchanged, with the same status. "
-            "Any other value is a 400.",
-            "Pass back nextCursor unchanged, with the same status filter",
+            "nextCursor of the previous page, unchanged, with the same status, startsFrom and "
+            "startsBefore. Any other value is a 400.",
+            "Pass back nextCursor unchanged, with the same status, startsFrom and startsBefore",
         ),
         Parameter(
             "status",
@@ -41,19 +56,20 @@ route = Route(
             "Only sessions in this status.",
             "Must be one of " + ", ".join(STATUSES),
         ),
+        _start_bound("startsFrom", "Only sessions starting at or after this moment."),
+        _start_bound(
+            "startsBefore",
+            "Only sessions starting before this moment; later than startsFrom when both are given.",
+        ),
     ),
 )
 
 
 def list_page(request: Request) -> Response:
     values = request.values
-    page = list_sessions(
-        SessionRepository.from_environment(),
-        request.owner,
-        values["limit"],
-        values["cursor"],
-        values["status"],
-    )
+    query = ListQuery(values["status"], values["startsFrom"], values["startsBefore"])
+    repository = SessionRepository.from_environment()
+    page = list_sessions(repository, request.owner, values["limit"], values["cursor"], query)
     return json_response(page)
 
 

@@ -64,7 +64,9 @@ class Resolver:
     def resolve(self, value: Any) -> Any:
         """The value with every intrinsic function replaced by what it stands for."""
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            # As in CloudFormation, an item that resolves to AWS::NoValue leaves the list.
+            resolved = [self.resolve(item) for item in value]
+            return [item for item in resolved if item is not None]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:

@@ -17,9 +17,9 @@ from session_actions.errors import (
     VersionMismatch,
 )
 from session_actions.ids import new_ulid
-from session_actions.repository import ConditionFailed, SessionRepository
+from session_actions.repository import ConditionFailed, ListQuery, SessionRepository
 from session_actions.timestamps import now
-from session_actions.views import SessionView, Status, session_view
+from session_actions.views import SessionView, session_view
 
 if TYPE_CHECKING:
     # Only the write routes have bodies, and only they import the models.
@@ -57,11 +57,22 @@ def list_sessions(
     owner: str,
     limit: int,
     cursor: str | None,
-    status: Status | None,
+    query: ListQuery,
 ) -> SessionPage:
-    after_id = decode_cursor(owner, status, cursor) if cursor is not None else None
-    page = repository.page(owner, status, limit, after_id)
-    next_cursor = encode_cursor(owner, status, page.items[-1]["id"]) if page.has_more else None
+    """One page: newest first, or earliest start first when a window of start times is given."""
+    if (
+        query.starts_from is not None
+        and query.starts_before is not None
+        and query.starts_before <= query.starts_from
+    ):
+        raise InvalidRequest(
+            "Request failed validation",
+            [FieldError("startsBefore", "Must be later than startsFrom")],
+        )
+    after = decode_cursor(owner, query, cursor) if cursor is not None else None
+    page = repository.page(owner, query, limit, after)
+    last = page.items[-1] if page.has_more else None
+    next_cursor = encode_cursor(owner, query, query.position(last)) if last else None
     return {"items": [session_view(item) for item in page.items], "nextCursor": next_cursor}
 
 

@@ -22,7 +22,3 @@ def new_ulid(now_ms: int | None = None) -> str:
         chars.append(_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
-
-
-def is_ulid(value: str) -> bool:
-    return bool(_ULID_PATTERN.match(value))

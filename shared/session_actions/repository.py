@@ -4,7 +4,10 @@ Table layout (see template.yaml):
   * key: ``owner`` (the caller's ``sub``) + ``id`` (a ULID, so a descending query is newest first);
   * GSI ``ById`` (``id``, keys only): read only after a miss, to tell "someone else's" from "none";
   * GSI ``ByOwnerStatus`` (``ownerStatus`` = ``<sub>#<status>``, ``id``, all attributes): one
-    caller's sessions in one status, newest first, without filtering a larger read.
+    caller's sessions in one status, newest first, without filtering a larger read;
+  * GSIs ``ByOwnerStart`` (``owner``) and ``ByOwnerStatusStart`` (``ownerStatus``), both sorted
+    by ``startsOrder`` = ``<startsAt>#<id>``, which only sessions with a start have: one caller's
+    sessions (in one status) by start time, earliest first, ties by id.
 
 Every write is conditional and returns the item it failed against, so a success costs exactly
 one call and a failure is explained without reading first.
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 
 BY_ID_INDEX = "ById"
 BY_OWNER_STATUS_INDEX = "ByOwnerStatus"
+BY_OWNER_START_INDEX = "ByOwnerStart"
+BY_OWNER_STATUS_START_INDEX = "ByOwnerStatusStart"
 
 # Attributes a client may change, and which of them may be cleared with null.
 STRING_FIELDS = ("title", "description", "status", "startsAt", "endsAt")
@@ -143,6 +148,29 @@ def owner_status(owner: str, status: str) -> str:
     return f"{owner}#{status}"
 
 
+def starts_order(starts_at: str, session_id: str) -> str:
+    # Timestamps share one fixed-width UTC format, so string order is time order; the id breaks
+    # ties and makes the key unique.
+    return f"{starts_at}#{session_id}"
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Which of a caller's sessions a list reads: a status, a window of start times, or both."""
+
+    status: str | None = None
+    starts_from: str | None = None  # inclusive, normalised UTC
+    starts_before: str | None = None  # exclusive
+
+    @property
+    def by_start(self) -> bool:
+        return self.starts_from is not None or self.starts_before is not None
+
+    def position(self, item: Item) -> str:
+        """Where ``item`` sits in this query's order: what a cursor continues after."""
+        return starts_order(item["startsAt"], item["id"]) if self.by_start else str(item["id"])
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Item]
@@ -167,7 +195,10 @@ class SessionRepository:
         When the SDK retries a put whose first attempt was stored but whose answer was lost,
         the retry finds that very item: the insert succeeded, it is not a conflict.
         """
-        stored = to_attributes({**item, "ownerStatus": owner_status(item["owner"], item["status"])})
+        derived = {"ownerStatus": owner_status(item["owner"], item["status"])}
+        if item.get("startsAt") is not None:
+            derived["startsOrder"] = starts_order(item["startsAt"], item["id"])
+        stored = to_attributes({**item, **derived})
         try:
             with translate_errors():
                 self._client.put_item(
@@ -201,38 +232,80 @@ class SessionRepository:
             )
         return bool(response["Items"])
 
-    def page(self, owner: str, status: str | None, limit: int, after_id: str | None) -> Page:
-        """Up to ``limit`` sessions, newest first, strictly older than ``after_id``.
+    def page(self, owner: str, query: ListQuery, limit: int, after: str | None) -> Page:
+        """Up to ``limit`` sessions in the query's order, strictly after position ``after``.
 
-        One more item than asked is read, so ``has_more`` is exact: a page that happens to end
-        at the last session does not hand out a cursor to an empty page.
+        Newest first by id; or, for a window of start times, earliest start first. One partition
+        of the table or of one index is read, and one more item than asked, so ``has_more`` is
+        exact: a page that happens to end at the last session hands out no cursor.
         """
-        if status is None:
-            names = {"#pk": "owner"}
-            partition = owner
-            index: dict[str, str] = {}
+        if query.by_start:
+            request = self._by_start_request(owner, query, after)
         else:
-            names = {"#pk": "ownerStatus"}
-            partition = owner_status(owner, status)
-            index = {"IndexName": BY_OWNER_STATUS_INDEX}
-        condition = "#pk = :pk"
-        values: Attributes = {":pk": {"S": partition}}
-        if after_id is not None:
-            names["#id"] = "id"
-            condition += " AND #id < :after"
-            values[":after"] = {"S": after_id}
+            request = self._by_id_request(owner, query.status, after)
         with translate_errors():
             response = self._client.query(
                 TableName=self._table,
-                KeyConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ScanIndexForward=False,
                 Limit=limit + 1,
-                **index,  # type: ignore[arg-type]
+                **request,
             )
         items = [from_attributes(raw) for raw in response["Items"]]
         return Page(items=items[:limit], has_more=len(items) > limit)
+
+    def _by_id_request(self, owner: str, status: str | None, after: str | None) -> dict[str, Any]:
+        if status is None:
+            names = {"#pk": "owner"}
+            values: Attributes = {":pk": {"S": owner}}
+            index: dict[str, str] = {}
+        else:
+            names = {"#pk": "ownerStatus"}
+            values = {":pk": {"S": owner_status(owner, status)}}
+            index = {"IndexName": BY_OWNER_STATUS_INDEX}
+        condition = "#pk = :pk"
+        if after is not None:
+            names["#id"] = "id"
+            condition += " AND #id < :after"
+            values[":after"] = {"S": after}
+        return {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            **index,
+        }
+
+    def _by_start_request(self, owner: str, query: ListQuery, after: str | None) -> dict[str, Any]:
+        if query.status is None:
+            names = {"#pk": "owner", "#sk": "startsOrder"}
+            values: Attributes = {":pk": {"S": owner}}
+            index = BY_OWNER_START_INDEX
+        else:
+            names = {"#pk": "ownerStatus", "#sk": "startsOrder"}
+            values = {":pk": {"S": owner_status(owner, query.status)}}
+            index = BY_OWNER_STATUS_START_INDEX
+        # A key is "<startsAt>#<id>", so it sorts after the bare timestamp "<startsFrom>" and
+        # before "<startsBefore>" exactly when startsFrom <= startsAt < startsBefore. BETWEEN is
+        # inclusive: the cursor's own key is left out by starting just after it (key + NUL is
+        # the smallest string greater than key).
+        low = None if after is None else after + "\x00"
+        low = low or query.starts_from
+        high = query.starts_before
+        if low is not None and high is not None:
+            range_condition = "#sk BETWEEN :low AND :high"
+            values.update({":low": {"S": low}, ":high": {"S": high}})
+        elif low is not None:
+            range_condition = "#sk >= :low"
+            values[":low"] = {"S": low}
+        else:
+            range_condition = "#sk < :high"
+            values[":high"] = {"S": str(high)}
+        return {
+            "IndexName": index,
+            "KeyConditionExpression": f"#pk = :pk AND {range_condition}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": True,
+        }
 
     def update(
         self,
@@ -261,10 +334,18 @@ class SessionRepository:
                 continue
             values[f":{name}"] = to_attributes({name: value})[name]
             sets.append(f"#{name} = :{name}")
+        # The index keys derived from what changes move in the same write.
         if "status" in changes:
             names["#ownerStatus"] = "ownerStatus"
             values[":ownerStatus"] = {"S": owner_status(owner, changes["status"])}
             sets.append("#ownerStatus = :ownerStatus")
+        if "startsAt" in changes:
+            names["#startsOrder"] = "startsOrder"
+            if changes["startsAt"] is None:
+                removes.append("#startsOrder")
+            else:
+                values[":startsOrder"] = {"S": starts_order(changes["startsAt"], session_id)}
+                sets.append("#startsOrder = :startsOrder")
         if expected_version is not None:
             values[":expected"] = {"N": str(expected_version)}
             conditions.append("#version = :expected")

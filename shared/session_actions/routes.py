@@ -17,7 +17,7 @@ Each function serves one route that API Gateway has already matched, so there is
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,6 +43,9 @@ class Parameter:
     # What a client is told when the value does not match the schema.
     message: str
     required: bool = False
+    # Turns a value that matches the schema into what the route works with; a ValueError from
+    # it is a 400 too (a date-time of the right shape that is not a real date, say).
+    convert: Callable[[str], Any] | None = None
 
     def raw(self, event: Mapping[str, Any]) -> str | None:
         """The value as sent (the last one, as API Gateway passes it), or None when absent."""
@@ -75,7 +78,7 @@ class Parameter:
             raise ValueError(raw)
         if "enum" in schema and raw not in schema["enum"]:
             raise ValueError(raw)
-        return raw
+        return raw if self.convert is None else self.convert(raw)
 
     def openapi(self) -> dict[str, Any]:
         return {

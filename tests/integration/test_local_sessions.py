@@ -191,3 +191,45 @@ def test_idempotent_create(local_api: LocalApi, new_user: User) -> None:
     )
     assert theirs.status == 201
     assert theirs.json()["id"] != first.json()["id"]
+
+
+def test_a_window_of_start_times_pages_earliest_first(local_api: LocalApi, new_user: User) -> None:
+    token, _ = new_user()
+    starts = ["2030-03-05T09:00:00Z", "2030-03-01T09:00:00Z", "2030-03-03T09:00:00+02:00"]
+    made = [create(local_api, token, startsAt=start).json()["id"] for start in starts]
+    create(local_api, token)  # no start: in no window
+    query = "startsFrom=2030-03-01T00:00:00Z&startsBefore=2030-03-05T09:00:00Z&limit=1"
+
+    first = local_api.request("GET", f"/sessions?{query}", token=token)
+    assert first.status == 200, first.body
+    cursor = first.json()["nextCursor"]
+    second = local_api.request("GET", f"/sessions?{query}&cursor={cursor}", token=token).json()
+
+    assert [first.json()["items"][0]["id"], second["items"][0]["id"]] == [made[1], made[2]]
+    assert second["nextCursor"] is None
+    backwards = local_api.request(
+        "GET",
+        "/sessions?startsFrom=2030-03-02T00:00:00Z&startsBefore=2030-03-01T00:00:00Z",
+        token=token,
+    )
+    problem = assert_problem(backwards, 400)
+    assert [error["field"] for error in problem["errors"]] == ["startsBefore"]  # type: ignore[attr-defined]
+
+
+def test_a_conditional_read_of_an_unchanged_session_is_304(
+    local_api: LocalApi, new_user: User
+) -> None:
+    token, _ = new_user()
+    session = create(local_api, token).json()
+    path = f"/sessions/{session['id']}"
+
+    unchanged = local_api.request("GET", path, token=token, headers={"If-None-Match": 'W/"1"'})
+    changed = local_api.request("GET", path, token=token, headers={"If-None-Match": '"0"'})
+
+    assert unchanged.status == 304
+    assert unchanged.body == b""
+    assert unchanged.header("ETag") == '"1"'
+    assert unchanged.header("X-Request-Id")
+    assert unchanged.header("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert changed.status == 200
+    assert changed.json() == session

@@ -81,9 +81,21 @@ def test_table_plans(template: LocalTemplate) -> None:
     assert [index["IndexName"] for index in sessions["GlobalSecondaryIndexes"]] == [
         "ById",
         "ByOwnerStatus",
+        "ByOwnerStart",
+        "ByOwnerStatusStart",
     ]
     assert "SSESpecification" not in sessions
     assert plans["IdempotencyTable"].ttl_attribute == "expiration"
+
+
+def test_an_index_left_out_by_a_condition_is_not_created(template: LocalTemplate) -> None:
+    resolver = template.resolver("us-east-1", {"TimeWindowIndexes": "first-only"})
+    sessions = plan_table(template.tables[0], resolver).create
+    assert [index["IndexName"] for index in sessions["GlobalSecondaryIndexes"]] == [
+        "ById",
+        "ByOwnerStatus",
+        "ByOwnerStart",
+    ]
 
 
 def test_simple_table_and_provisioned_throughput(tmp_path: Path) -> None:
