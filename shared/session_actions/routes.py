@@ -62,22 +62,22 @@ class Parameter:
         return value if isinstance(value, str) else None
 
     def value(self, raw: str) -> Any:
-        """``raw`` as the schema's type; ValueError when it breaks the schema."""
+        """``raw`` as the schema's type; ValueError when it breaks the schema or the conversion."""
         schema = self.schema
         if schema.get("type") == "integer":
             if not _INTEGER.fullmatch(raw):
-                raise ValueError(raw)
+                raise ValueError
             number = int(raw)
             if number < schema.get("minimum", number) or number > schema.get("maximum", number):
-                raise ValueError(raw)
+                raise ValueError
             return number
         if not schema.get("minLength", 0) <= len(raw) <= schema.get("maxLength", len(raw)):
-            raise ValueError(raw)
+            raise ValueError
         # fullmatch: `$` alone would let a trailing newline through.
         if "pattern" in schema and not re.fullmatch(schema["pattern"], raw):
-            raise ValueError(raw)
+            raise ValueError
         if "enum" in schema and raw not in schema["enum"]:
-            raise ValueError(raw)
+            raise ValueError
         return raw if self.convert is None else self.convert(raw)
 
     def openapi(self) -> dict[str, Any]:
@@ -117,8 +117,10 @@ class Route:
                 continue
             try:
                 values[parameter.name] = parameter.value(raw)
-            except ValueError:
-                errors.append(FieldError(parameter.name, parameter.message))
+            except ValueError as error:
+                # A schema mismatch has no reason of its own; a failed conversion says why.
+                reason = f": {error}" if str(error) else ""
+                errors.append(FieldError(parameter.name, parameter.message + reason))
         model = None
         if self.body is not None:
             from pydantic import ValidationError

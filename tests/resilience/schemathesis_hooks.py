@@ -6,7 +6,8 @@
    * ``endsAt`` earlier than ``startsAt``, in the body or against the stored session;
    * tags that are unique as sent but collide once trimmed;
    * a date-time whose UTC moment leaves the years 0001-9999 (9999-12-31T23:00:00-02:00);
-   * a ``cursor`` the API did not issue for this caller and filter (it is opaque).
+   * a ``cursor`` the API did not issue for this caller and query (it is opaque);
+   * a window of start times whose ``startsBefore`` is not later than its ``startsFrom``.
 
    schemathesis.toml lets 400 through the built-in positive-data check; this check takes over.
 
@@ -33,7 +34,10 @@ EXPLAINED = (
     ("tags", "tags must be unique"),
     ("startsAt", "must fall between the years 0001 and 9999 in UTC"),
     ("endsAt", "must fall between the years 0001 and 9999 in UTC"),
-    ("cursor", "Pass back nextCursor unchanged, with the same status filter"),
+    ("startsFrom", "must fall between the years 0001 and 9999 in UTC"),
+    ("startsBefore", "must fall between the years 0001 and 9999 in UTC"),
+    ("cursor", "Pass back nextCursor unchanged, with the same status, startsFrom and startsBefore"),
+    ("startsBefore", "Must be later than startsFrom"),
 )
 _VALID_KEY = re.compile(KEY_REGEX)
 _RUN = uuid.uuid4().hex[:12]
