@@ -8,11 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
+# Browser origins allowed besides the loopback ones (space-separated): make dev ORIGIN=https://…
+ORIGIN ?=
 
 .PHONY: help setup dev test lint unit bench openapi clean
 
 help:
-	@echo "make dev    start the local API on http://127.0.0.1:$(PORT) (PORT=... to change)"
+	@echo "make dev    start the local API on http://127.0.0.1:$(PORT) (PORT=... to change,"
+	@echo "            ORIGIN=... for a browser origin besides the loopback ones)"
 	@echo "make test   lint, type-check and run every test"
 	@echo "make bench  cold-start and request-cost benchmarks"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers"
@@ -65,7 +68,7 @@ check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet --compact
 
 dev: setup
-	$(BIN)/sessions-local serve --port $(PORT)
+	$(BIN)/sessions-local serve --port $(PORT) $(foreach origin,$(ORIGIN),--allowed-origin '$(origin)')
 
 bench: setup
 	$(BIN)/python -m bench
