@@ -8,11 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
+# Browser origins allowed besides the loopback ones (space-separated): make dev ORIGIN=https://…
+ORIGIN ?=
 
-.PHONY: help setup dev test lint unit bench openapi clean
+.PHONY: help setup dev test lint unit browser bench openapi clean
 
 help:
-	@echo "make dev    start the local API on http://127.0.0.1:$(PORT) (PORT=... to change)"
+	@echo "make dev    start the local API on http://127.0.0.1:$(PORT) (PORT=... to change,"
+	@echo "            ORIGIN=... for a browser origin besides the loopback ones)"
 	@echo "make test   lint, type-check and run every test"
 	@echo "make bench  cold-start and request-cost benchmarks"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers"
@@ -34,7 +37,22 @@ lint: setup
 unit: setup
 	$(BIN)/pytest
 
-test: lint check-template unit
+test: lint check-template browser unit
+
+# The browser test (tests/browser) drives Debian's Chromium. When it is missing it is installed
+# here if we may (root, or CI with password-less sudo); otherwise the test is skipped with what
+# to install, and in CI (CI=true) it fails rather than skip.
+CHROMIUM ?= /usr/bin/chromium
+APT_GET := env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -qq
+
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif [ "$$CI" = true ] && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	elif [ "$$CI" = true ]; then echo "$(CHROMIUM) is missing and cannot be installed (not root)"; exit 1; \
+	else echo "note: $(CHROMIUM) is missing: the browser test will be skipped (apt-get install chromium)"; exit 0; fi; \
+	echo "installing Chromium for the browser test"; \
+	$$sudo $(APT_GET) update && $$sudo $(APT_GET) install -y --no-install-recommends chromium
 
 # template.yaml checked by AWS's own tools, offline: SAM CLI (validate, lint, build), cfn-lint
 # and checkov, each in its own virtualenv under .tools/ (they pin their own boto3 and pydantic).
@@ -65,7 +83,7 @@ check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet --compact
 
 dev: setup
-	$(BIN)/sessions-local serve --port $(PORT)
+	$(BIN)/sessions-local serve --port $(PORT) $(foreach origin,$(ORIGIN),--allowed-origin '$(origin)')
 
 bench: setup
 	$(BIN)/python -m bench

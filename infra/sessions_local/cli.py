@@ -38,6 +38,15 @@ def _ttl(text: str) -> int:
     return value
 
 
+def _origin(text: str) -> str:
+    from sessions_local.origins import canonical_origin
+
+    try:
+        return canonical_origin(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sessions-local",
@@ -58,7 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allowed-origin",
         metavar="ORIGIN",
-        help="CORS origin (default: the template's AllowedOrigin parameter)",
+        type=_origin,
+        action="append",
+        default=[],
+        help="a browser origin allowed besides any loopback one (repeat for more); the first is "
+        "the AllowedOrigin the functions see (default: the template's)",
     )
     serve.add_argument(
         "--template", type=Path, help="SAM template (default: the nearest template.yaml)"
@@ -74,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve" and "*" in args.allowed_origin and len(args.allowed_origin) > 1:
+        parser.error("--allowed-origin '*' already allows every origin: give it alone")
     if args.command == "token":
         return token(args.host, args.port, args.username, args.ttl)
     return serve(args)
@@ -142,7 +158,7 @@ def serve(args: argparse.Namespace) -> int:
                 port=args.port,
                 region=args.region,
                 dynamodb_endpoint=args.dynamodb_endpoint,
-                allowed_origin=args.allowed_origin,
+                allowed_origins=tuple(dict.fromkeys(args.allowed_origin)),
             )
         )
     except TemplateError as error:
@@ -162,6 +178,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         report = api.start()
         server.responses = api.responses
+        server.origins = api.origins
         port = server.server_address[1]
         if api.gateway is not None:
             api.gateway.port = port
@@ -195,7 +212,8 @@ def _print_banner(api: LocalApi, host: str, port: int, report: StartReport, seco
         ),
         f"DynamoDB: {storage}; tables: "
         + ", ".join(plan.name for plan in (api.tables.plans if api.tables else [])),
-        f"CORS origin: {api.responses.cors.allow_origin}",
+        f"CORS: browsers may call from {api.origins.describe()}",
+        "  (another origin: --allowed-origin ORIGIN, or make dev ORIGIN=...)",
         f"Docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
         "",
         "Get an ID token (same username, same user):",

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -30,6 +31,7 @@ from sessions_local.functions import (
 from sessions_local.gateway import GATEWAY, Authorizer, LocalGateway, Mock, Outcome
 from sessions_local.intrinsics import ACCOUNT_ID, Resolver
 from sessions_local.lambda_env import SecretValues, function_variables
+from sessions_local.origins import LocalOrigins, canonical_origin
 from sessions_local.responses import Cors, GatewayResponses, Rendered, problem
 from sessions_local.routing import RouteTable, normalise
 from sessions_local.tables import TableProvisioner, plan_table
@@ -50,7 +52,13 @@ class Settings:
     port: int = 3000
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
-    allowed_origin: str | None = None
+    # Named CORS origins: the first is the deployment's AllowedOrigin (what the functions and
+    # the gateway's responses send); every one, and any loopback origin, is echoed to browsers.
+    allowed_origins: tuple[str, ...] = ()
+
+    @property
+    def allowed_origin(self) -> str | None:
+        return self.allowed_origins[0] if self.allowed_origins else None
 
 
 @dataclass
@@ -74,6 +82,7 @@ class LocalApi:
         self.tables: TableProvisioner | None = None
         self.gateway: LocalGateway | None = None
         self.responses = GatewayResponses(cors=Cors(allow_origin="*"))
+        self.origins = LocalOrigins(settings.allowed_origins)
 
     # -- start and stop -------------------------------------------------------------------
 
@@ -107,6 +116,7 @@ class LocalApi:
 
         resolver = self.template.resolver(settings.region, overrides, physical, attributes)
         self.responses = self._gateway_responses(resolver)
+        self.origins = self._origins(self.responses.cors.allow_origin)
         process_server.join()
         self._start_functions(resolver)
         self.gateway = self._gateway(resolver, tables)
@@ -209,6 +219,14 @@ class LocalApi:
             for kind, response in self.template.gateway_responses.items()
         }
         return GatewayResponses(cors=cors, declared=declared)
+
+    def _origins(self, configured: str) -> LocalOrigins:
+        """The named origins and the configured one (a browser there is already answered)."""
+        named = list(self.settings.allowed_origins)
+        # One the template's looser pattern admits but no browser sends matches nothing.
+        with contextlib.suppress(ValueError):
+            named.append(canonical_origin(configured))
+        return LocalOrigins(tuple(dict.fromkeys(named)))
 
     def stop(self) -> None:
         for function in self.functions.values():

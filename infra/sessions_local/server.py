@@ -11,12 +11,14 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from sessions_local.events import IncomingRequest
 from sessions_local.gateway import GATEWAY, MAX_PAYLOAD_BYTES, Outcome, too_large
+from sessions_local.origins import LocalOrigins
 from sessions_local.responses import GatewayResponses
 
 log = logging.getLogger("sessions_local")
@@ -41,11 +43,17 @@ class LocalHttpServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, address: tuple[str, int], app: Application, responses: GatewayResponses
+        self,
+        address: tuple[str, int],
+        app: Application,
+        responses: GatewayResponses,
+        origins: LocalOrigins | None = None,
     ) -> None:
         super().__init__(address, RequestHandler)
         self.app = app
         self.responses = responses
+        # None: every response goes out with the configured CORS origin, as deployed.
+        self.origins = origins
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -141,6 +149,11 @@ class RequestHandler(BaseHTTPRequestHandler):
                     HTTPStatus.INTERNAL_SERVER_ERROR,
                     "The local API failed; its console has the details",
                 )
+        if self.server.origins is not None:
+            # Here rather than in the gateway, so the errors the server makes itself (an
+            # oversized or badly framed body) are fitted to the browser's origin as well.
+            fitted = self.server.origins.answer(outcome.response, request.header("Origin"))
+            outcome = replace(outcome, response=fitted)
         self._send(outcome)
         elapsed_ms = (time.perf_counter() - started) * 1000
         note = f" ({outcome.note})" if outcome.note else ""

@@ -1,0 +1,147 @@
+"""A web app on a loopback origin uses the local API from a real browser, with no CORS flag.
+
+The page (``page/client.js``) is served from ``http://localhost:<port>`` and calls the local API
+on ``http://127.0.0.1:<port>``, another origin, with ``fetch``: each step checks what the
+page's script could read, so a CORS header missing from any response (a preflight, a 304, a
+gateway error) fails here as it would fail a front end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.localapi import LocalApi
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+class Client:
+    """``window.sessionsClient`` in the page, called from the test."""
+
+    def __init__(self, page: Page, api: str, token: str) -> None:
+        self.page = page
+        self.api = api
+        self.token = token
+
+    def __call__(self, step: str, *args: Any) -> dict[str, Any]:
+        observed: dict[str, Any] = self.page.evaluate(
+            "([step, api, token, args]) => window.sessionsClient[step](api, token, ...args)",
+            [step, self.api, self.token, list(args)],
+        )
+        return observed
+
+    def without_token(self) -> dict[str, Any]:
+        observed: dict[str, Any] = self.page.evaluate(
+            "(api) => window.sessionsClient.withoutToken(api)", self.api
+        )
+        return observed
+
+
+def open_page(page: Page, host: str, port: int) -> None:
+    page.goto(f"http://{host}:{port}/index.html")
+    assert page.evaluate("typeof window.sessionsClient") == "object"
+
+
+def client_on_localhost(page: Page, page_port: int, local_api: LocalApi) -> Client:
+    open_page(page, "localhost", page_port)
+    origin = page.evaluate("location.origin")
+    assert origin == f"http://localhost:{page_port}"
+    assert origin != local_api.url, "the page must be cross-origin to the API"
+    return Client(page, local_api.url, local_api.token(f"browser-{uuid.uuid4().hex[:12]}"))
+
+
+def assert_problem(observed: dict[str, Any], status: int) -> dict[str, Any]:
+    """A problem+json the script could read, its requestId the X-Request-Id it could read."""
+    assert observed["status"] == status, observed
+    assert observed["contentType"] == "application/problem+json"
+    problem: dict[str, Any] = observed["body"]
+    assert problem["status"] == status
+    assert problem["requestId"] == observed["requestId"]
+    return problem
+
+
+def test_a_front_end_on_localhost_goes_through_a_session(
+    page: Page, page_port: int, local_api: LocalApi
+) -> None:
+    client = client_on_localhost(page, page_port, local_api)
+    draft = {"title": "Browser session", "startsAt": "2030-03-01T10:00:00+01:00"}
+    key = f"create-{uuid.uuid4()}"
+
+    created = client("create", draft, key)
+    assert created["status"] == 201, created
+    session = created["body"]
+    assert created["etag"] == '"1"'
+    assert created["location"] == f"/sessions/{session['id']}"
+    uuid.UUID(created["requestId"])
+    # A front end retrying its create (say after a timeout) gets the same session back.
+    retried = client("create", draft, key)
+    assert retried["status"] == 201
+    assert retried["body"]["id"] == session["id"]
+
+    location, etag = created["location"], created["etag"]
+    updated = client("update", location, etag, {"status": "active"})
+    assert updated["status"] == 200, updated
+    assert updated["body"]["status"] == "active"
+    assert updated["etag"] == '"2"'
+
+    # Another tab still holding version 1 is told its copy is stale, and changes nothing.
+    stale = client("update", location, etag, {"title": "Overwritten"})
+    assert_problem(stale, 412)
+
+    unchanged = client("get", location, updated["etag"])
+    assert unchanged["status"] == 304, unchanged
+    assert unchanged["etag"] == '"2"'
+    assert unchanged["text"] == ""
+    fresh = client("get", location, etag)
+    assert fresh["status"] == 200
+    assert fresh["body"]["title"] == "Browser session"
+
+    listed = client("list")
+    assert listed["status"] == 200
+    assert [item["id"] for item in listed["body"]["items"]] == [session["id"]]
+
+    assert_problem(client.without_token(), 401)
+
+    deleted = client("remove", location, updated["etag"])
+    assert deleted["status"] == 204, deleted
+    assert deleted["text"] == ""
+    assert_problem(client("get", location, None), 404)
+
+
+def list_takes_a_time_window(local_api: LocalApi) -> bool:
+    """Whether ``GET /sessions`` takes ``startsFrom``, as the API's OpenAPI document says."""
+    document = local_api.request("GET", "/openapi.json").json()
+    parameters = document["paths"]["/sessions"]["get"].get("parameters", [])
+    return any(parameter.get("name") == "startsFrom" for parameter in parameters)
+
+
+def test_a_calendar_view_lists_by_time(page: Page, page_port: int, local_api: LocalApi) -> None:
+    if not list_takes_a_time_window(local_api):
+        pytest.skip("GET /sessions does not take startsFrom/startsBefore yet")
+    client = client_on_localhost(page, page_port, local_api)
+    starts = ["2030-05-02T09:00:00Z", "2030-05-01T09:00:00Z", "2030-06-01T09:00:00Z", None]
+    ids = []
+    for number, starts_at in enumerate(starts):
+        created = client("create", {"title": f"Talk {number}", "startsAt": starts_at}, str(number))
+        assert created["status"] == 201, created
+        ids.append(created["body"]["id"])
+
+    in_may = client("listByTime", "2030-05-01T00:00:00Z", "2030-06-01T00:00:00Z")
+    assert in_may["status"] == 200, in_may
+    # Earliest first; June and the session without a start are outside the window.
+    assert [item["id"] for item in in_may["body"]["items"]] == [ids[1], ids[0]]
+
+
+def test_a_page_on_another_site_cannot_read_the_api(
+    page: Page, page_port: int, local_api: LocalApi, look_alike_host: str
+) -> None:
+    # The same page and server, under a name that only looks like localhost.
+    open_page(page, look_alike_host, page_port)
+    client = Client(page, local_api.url, local_api.token("elsewhere"))
+    refused = client("list")
+    assert refused["status"] == 0, "the browser must not let this page read the response"
+    assert "Failed to fetch" in refused["error"]
