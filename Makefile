@@ -55,12 +55,24 @@ $(CHECKOV_VENV)/.installed: infra/tools/checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
 	@touch $@
 
+# Lambda's code folders are read-only: a module shipped without bytecode is compiled at every
+# cold start, so the build must hold a .pyc beside every .py.
+define BYTECODE_CHECK
+import pathlib, sys
+sources = list(pathlib.Path(sys.argv[1]).rglob("*.py"))
+bare = [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.cpython-313.pyc").is_file()]
+print(f"bytecode beside {len(sources) - len(bare)} of {len(sources)} .py files in {sys.argv[1]}")
+sys.exit("no bytecode for: " + ", ".join(map(str, bare[:10])) if bare else 0)
+endef
+export BYTECODE_CHECK
+
 check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate --lint
-	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam build
+	$(AWS_OFFLINE) PYTHON=$(abspath $(SAM_VENV)/bin/python) $(SAM_VENV)/bin/sam build
 	@test -f $(LAYER)/session_actions/__init__.py || { echo "layer lacks python/session_actions"; exit 1; }
 	@grep -q 'manylinux.*_aarch64' $(LAYER)/pydantic_core-*.dist-info/WHEEL || { echo "layer's pydantic-core is not an arm64 build"; exit 1; }
+	@$(SAM_VENV)/bin/python -c "$$BYTECODE_CHECK" .aws-sam/build
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/cfn-lint template.yaml
 	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet --compact
 
