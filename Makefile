@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
+# Tools with pinned dependencies of their own, apart from the project's venv.
+SAM_VENV := .tools/sam
+CHECKOV_VENV := .tools/checkov
 
 .PHONY: help setup dev test lint unit bench openapi clean
 
@@ -31,16 +34,17 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions infra tests bench
 
-unit: setup
+# tests/built runs the `sam build` output under the Lambda runtime emulator, which ships inside
+# the SAM CLI package; the integration suite runs again against `sessions-local serve --built`.
+unit: setup $(SAM_VENV)/.installed
 	$(BIN)/pytest
+	$(BIN)/pytest --built tests/integration
 
 test: lint check-template unit
 
 # template.yaml checked by AWS's own tools, offline: SAM CLI (validate, lint, build), cfn-lint
 # and checkov, each in its own virtualenv under .tools/ (they pin their own boto3 and pydantic).
 .PHONY: check-template
-SAM_VENV := .tools/sam
-CHECKOV_VENV := .tools/checkov
 # No AWS account is needed or contacted: a fixed region, no telemetry, no instance-metadata lookup.
 AWS_OFFLINE := SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 LAYER := .aws-sam/build/SessionActionsLayer/python
