@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 # Browser origins allowed besides the loopback ones (space-separated): make dev ORIGIN=https://…
 ORIGIN ?=
+# Tools with pinned dependencies of their own, apart from the project's venv.
+SAM_VENV := .tools/sam
+CHECKOV_VENV := .tools/checkov
 
 .PHONY: help setup dev test lint unit browser bench openapi clean
 
@@ -34,8 +37,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions infra tests bench
 
-unit: setup
+# tests/built runs the `sam build` output under the Lambda runtime emulator, which ships inside
+# the SAM CLI package; the integration suite runs again against `sessions-local serve --built`.
+unit: setup $(SAM_VENV)/.installed
 	$(BIN)/pytest
+	$(BIN)/pytest --built tests/integration
 
 test: lint check-template browser unit
 
@@ -57,8 +63,6 @@ browser:
 # template.yaml checked by AWS's own tools, offline: SAM CLI (validate, lint, build), cfn-lint
 # and checkov, each in its own virtualenv under .tools/ (they pin their own boto3 and pydantic).
 .PHONY: check-template
-SAM_VENV := .tools/sam
-CHECKOV_VENV := .tools/checkov
 # No AWS account is needed or contacted: a fixed region, no telemetry, no instance-metadata lookup.
 AWS_OFFLINE := SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 LAYER := .aws-sam/build/SessionActionsLayer/python
@@ -73,12 +77,24 @@ $(CHECKOV_VENV)/.installed: infra/tools/checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
 	@touch $@
 
+# Lambda's code folders are read-only: a module shipped without bytecode is compiled at every
+# cold start, so the build must hold a .pyc beside every .py.
+define BYTECODE_CHECK
+import pathlib, sys
+sources = list(pathlib.Path(sys.argv[1]).rglob("*.py"))
+bare = [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.cpython-313.pyc").is_file()]
+print(f"bytecode beside {len(sources) - len(bare)} of {len(sources)} .py files in {sys.argv[1]}")
+sys.exit("no bytecode for: " + ", ".join(map(str, bare[:10])) if bare else 0)
+endef
+export BYTECODE_CHECK
+
 check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate --lint
-	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam build
+	$(AWS_OFFLINE) PYTHON=$(abspath $(SAM_VENV)/bin/python) $(SAM_VENV)/bin/sam build
 	@test -f $(LAYER)/session_actions/__init__.py || { echo "layer lacks python/session_actions"; exit 1; }
 	@grep -q 'manylinux.*_aarch64' $(LAYER)/pydantic_core-*.dist-info/WHEEL || { echo "layer's pydantic-core is not an arm64 build"; exit 1; }
+	@$(SAM_VENV)/bin/python -c "$$BYTECODE_CHECK" .aws-sam/build
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/cfn-lint template.yaml
 	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet --compact
 

@@ -6,7 +6,21 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests import localapi
 from tests.localapi import LocalApi
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--built",
+        action="store_true",
+        help="run the local API on the `sam build` output under the Lambda runtime emulator",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--built"):
+        localapi.SERVE_OPTIONS = ("--built",)
 
 
 @pytest.fixture(scope="session")

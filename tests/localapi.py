@@ -24,6 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 READY = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
 START_TIMEOUT_S = 60.0
+# More `serve` options for every local API of this project's template: `pytest --built` sets
+# ("--built",), so that the HTTP suites run against the functions as they ship.
+SERVE_OPTIONS: tuple[str, ...] = ()
 STOP_TIMEOUT_S = 20.0
 
 
@@ -71,11 +74,15 @@ class LocalApi:
         self.url = ""
         self.port = 0
 
+    def options(self) -> tuple[str, ...]:
+        """SERVE_OPTIONS for the project's own template; another project is served as it is."""
+        return SERVE_OPTIONS if self.cwd == REPO else ()
+
     def start(self) -> LocalApi:
         self.stdout_path.parent.mkdir(parents=True, exist_ok=True)
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(  # noqa: S603 - the project's own console script
-                [*command(), "serve", "--port", "0", *self.args],
+                [*command(), "serve", "--port", "0", *self.options(), *self.args],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,

@@ -7,6 +7,7 @@ AWS SAM's own transform (run with the SAM CLI that `make check-template` install
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import re
@@ -176,7 +177,8 @@ def test_functions_share_runtime_layer_and_observability_settings() -> None:
     assert glob["LoggingConfig"]["LogFormat"] == "JSON"
     layer = resources("AWS::Serverless::LayerVersion")["SessionActionsLayer"]
     assert layer["Properties"]["ContentUri"].rstrip("/") == "shared"
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    # Built by shared/Makefile and functions/Makefile: pinned wheels and bytecode.
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
     # The layer's compiled wheels must be built for the functions' architecture.
     assert [layer["Metadata"]["BuildArchitecture"]] == glob["Architectures"]
     assert layer["Properties"]["CompatibleArchitectures"] == glob["Architectures"]
@@ -184,6 +186,8 @@ def test_functions_share_runtime_layer_and_observability_settings() -> None:
         properties = functions()[logical_id]["Properties"]
         for key in ("Runtime", "Architectures", "Layers", "Tracing"):
             assert key not in properties, f"{logical_id} overrides Globals {key}"
+        metadata = functions()[logical_id]["Metadata"]
+        assert (metadata["BuildMethod"], metadata["ContextPath"]) == ("makefile", "functions")
         # Its own log group, with a retention.
         log_group = properties["LoggingConfig"]["LogGroup"]
         group = resources("AWS::Logs::LogGroup")[log_group["Ref"]]
@@ -590,3 +594,27 @@ def test_built_layer_holds_the_package() -> None:
     architecture = globals_function()["Architectures"][0]
     machine = {"arm64": "aarch64", "x86_64": "x86_64"}[architecture]
     assert re.search(rf"manylinux\w*_{machine}", wheel.read_text()), wheel.read_text()
+
+
+def test_built_layer_leaves_the_sdk_to_the_runtime() -> None:
+    if not LAYER.exists():
+        pytest.skip("no `sam build` output: run `make check-template` first")
+    shipped = {path.name.split("-")[0].lower() for path in LAYER.glob("*.dist-info")}
+    assert shipped.isdisjoint({"boto3", "botocore", "s3transfer", "urllib3"}), shipped
+    assert not list(LAYER.rglob("*.pyi")), "type stubs are shipped"
+
+
+def test_deploy_build_is_precompiled_for_a_zip() -> None:
+    """Every module has CPython 3.13 bytecode that needs no timestamp check (PEP 552
+    unchecked-hash), so a zip's file times cannot make Lambda compile it again."""
+    build = LAYER.parents[1]
+    if not LAYER.exists():
+        pytest.skip("no `sam build` output: run `make check-template` first")
+    sources = list(build.rglob("*.py"))
+    assert len(sources) > 100
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+        assert compiled.is_file(), source
+        header = compiled.read_bytes()[:8]
+        assert header[:4] == importlib.util.MAGIC_NUMBER, compiled
+        assert int.from_bytes(header[4:8], "little") == 0b01, f"{compiled}: not unchecked-hash"

@@ -34,24 +34,27 @@ CLEARED_SETTINGS = (
 )
 
 
+def isolated_settings(region: str, endpoint: str, dynamodb_endpoint: str) -> dict[str, str]:
+    """The AWS variables that point an SDK at the local endpoints only."""
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+    }
+
+
 def isolate_environment(region: str, endpoint: str, dynamodb_endpoint: str) -> None:
     """Point this process's AWS SDK at the local endpoints only."""
     for name in CLEARED_SETTINGS:
         os.environ.pop(name, None)
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
         del os.environ[name]
-    os.environ.update(FAKE_CREDENTIALS)
-    os.environ.update(
-        {
-            "AWS_REGION": region,
-            "AWS_DEFAULT_REGION": region,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-        }
-    )
+    os.environ.update(isolated_settings(region, endpoint, dynamodb_endpoint))
 
 
 class EmbeddedAws:

@@ -1,4 +1,5 @@
-"""``sessions-local``: ``serve`` runs the local API, ``token`` prints an ID token from it."""
+"""``sessions-local``: ``serve`` runs the local API, ``token`` prints an ID token from it,
+``invoke`` runs one built function on one event."""
 
 from __future__ import annotations
 
@@ -76,6 +77,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--template", type=Path, help="SAM template (default: the nearest template.yaml)"
     )
+    serve.add_argument(
+        "--built",
+        action="store_true",
+        help="serve the functions as `sam build` builds them, under the Lambda runtime emulator",
+    )
+    invoke = commands.add_parser(
+        "invoke",
+        help="run one function as built, on one event (like `sam local invoke`, without Docker)",
+    )
+    invoke.add_argument("function", metavar="FUNCTION", help="its logical id in the template")
+    invoke.add_argument(
+        "-e", "--event", metavar="FILE", help="the event, a JSON file or - for stdin (default {})"
+    )
+    invoke.add_argument(
+        "--dynamodb-endpoint",
+        metavar="URL",
+        help="use this DynamoDB (default: the running local API's, else an empty embedded one)",
+    )
+    invoke.add_argument("--host", default=DEFAULT_HOST, help="where the local API listens")
+    invoke.add_argument("--port", type=_port, default=DEFAULT_PORT, help="its port")
+    invoke.add_argument("--region", default=DEFAULT_REGION, help="AWS region the function sees")
+    invoke.add_argument(
+        "--template", type=Path, help="SAM template (default: the nearest template.yaml)"
+    )
     token = commands.add_parser("token", help="print an ID token for USERNAME")
     token.add_argument("username")
     token.add_argument("--host", default=DEFAULT_HOST, help="where the local API listens")
@@ -93,7 +118,44 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--allowed-origin '*' already allows every origin: give it alone")
     if args.command == "token":
         return token(args.host, args.port, args.username, args.ttl)
+    if args.command == "invoke":
+        return invoke(args)
     return serve(args)
+
+
+def invoke(args: argparse.Namespace) -> int:
+    """The function's payload on stdout; its logs, the emulator's report and where its data
+    was on stderr. Exit 1 when the function raised or timed out."""
+    from sessions_local.cfn_yaml import TemplateError
+    from sessions_local.emulator import EmulatorError
+    from sessions_local.invoke import InvokeError, invoke, read_event
+    from sessions_local.template import find_template, read_template
+
+    def note(text: str) -> None:
+        print(f"sessions-local: {text}", file=sys.stderr, flush=True)
+
+    try:
+        template = read_template((args.template or find_template(Path.cwd())).resolve())
+        event = read_event(args.event)
+        invocation, where = invoke(
+            template,
+            args.function,
+            event,
+            region=args.region,
+            dynamodb_endpoint=args.dynamodb_endpoint,
+            host=args.host,
+            port=args.port,
+            echo=note,
+        )
+    except (TemplateError, InvokeError, EmulatorError) as error:
+        print(f"sessions-local invoke: {error}", file=sys.stderr)
+        return 2
+    report = invocation.report
+    init = "" if report.init_ms is None else f", init {report.init_ms:.1f} ms"
+    note(f"{args.function} ran against {where}")
+    note(f"{args.function}: duration {report.duration_ms:.1f} ms{init}")
+    print(json.dumps(invocation.payload), flush=True)
+    return 1 if invocation.error else 0
 
 
 def token(host: str, port: int, username: str, ttl: int | None) -> int:
@@ -144,6 +206,7 @@ def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Imported here: `sessions-local token` needs none of this and should start fast.
     from sessions_local.cfn_yaml import TemplateError
+    from sessions_local.emulator import EmulatorError
     from sessions_local.local_api import LocalApi, Settings
     from sessions_local.server import LocalHttpServer, configure_logging
     from sessions_local.template import find_template
@@ -159,6 +222,7 @@ def serve(args: argparse.Namespace) -> int:
                 region=args.region,
                 dynamodb_endpoint=args.dynamodb_endpoint,
                 allowed_origins=tuple(dict.fromkeys(args.allowed_origin)),
+                built=args.built,
             )
         )
     except TemplateError as error:
@@ -176,7 +240,11 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        report = api.start()
+        try:
+            report = api.start()
+        except EmulatorError as error:
+            print(f"sessions-local: {error}", file=sys.stderr, flush=True)
+            return 2
         server.responses = api.responses
         server.origins = api.origins
         port = server.server_address[1]
@@ -214,6 +282,14 @@ def _print_banner(api: LocalApi, host: str, port: int, report: StartReport, seco
         + ", ".join(plan.name for plan in (api.tables.plans if api.tables else [])),
         f"CORS: browsers may call from {api.origins.describe()}",
         "  (another origin: --allowed-origin ORIGIN, or make dev ORIGIN=...)",
+        *(
+            [
+                f"Functions: as built by sam build ({api.emulator.build.architecture}, "
+                f"{api.emulator.build.root}), under the Lambda runtime emulator"
+            ]
+            if api.emulator is not None
+            else []
+        ),
         f"Docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
         "",
         "Get an ID token (same username, same user):",

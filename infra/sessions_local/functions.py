@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from sessions_local import sandbox
 from sessions_local.modules import load_module
@@ -88,6 +88,17 @@ def start_process_server() -> None:
 
     _process_context()
     forkserver.ensure_running()
+
+
+class ExecutionEnvironment(Protocol):
+    """What a function's pool needs of one environment, however it runs the function."""
+
+    def invoke(self, event: Mapping[str, Any], context: Mapping[str, Any]) -> Any: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+    def stop(self) -> None: ...
 
 
 class Environment:
@@ -166,7 +177,7 @@ class LocalFunction:
         self.region = region
         self.variables = dict(variables)
         self.max_environments = max_environments
-        self._idle: list[Environment] = []
+        self._idle: list[ExecutionEnvironment] = []
         self._started = 0
         self._stopping = False
         self._condition = threading.Condition()
@@ -176,7 +187,7 @@ class LocalFunction:
     def name(self) -> str:
         return self.spec.logical_id
 
-    def _acquire(self) -> Environment:
+    def _acquire(self) -> ExecutionEnvironment:
         with self._condition:
             while True:
                 if self._stopping:
@@ -188,14 +199,18 @@ class LocalFunction:
                     break
                 self._condition.wait()
         try:
-            return Environment(self.spec, self.variables)  # a cold start
+            return self.start_environment()  # a cold start
         except BaseException:
             with self._condition:
                 self._started -= 1
                 self._condition.notify()
             raise
 
-    def _release(self, environment: Environment) -> None:
+    def start_environment(self) -> ExecutionEnvironment:
+        """A new environment of this function, its handler loaded (or loading)."""
+        return Environment(self.spec, self.variables)
+
+    def _release(self, environment: ExecutionEnvironment) -> None:
         with self._condition:
             if environment.alive and not self._stopping:
                 self._idle.append(environment)

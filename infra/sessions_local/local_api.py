@@ -18,9 +18,11 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import FUNCTIONS_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.aws_local import EmbeddedAws, client, isolate_environment
+from sessions_local.built import BuiltFunction
 from sessions_local.docs import SWAGGER_PAGE, openapi_document, swagger_asset
+from sessions_local.emulator import Emulator, prepare
 from sessions_local.events import IncomingRequest
 from sessions_local.functions import (
     FunctionFailed,
@@ -59,6 +61,8 @@ class Settings:
     @property
     def allowed_origin(self) -> str | None:
         return self.allowed_origins[0] if self.allowed_origins else None
+    # The functions as `sam build` builds them, under the Lambda runtime emulator.
+    built: bool = False
 
 
 @dataclass
@@ -83,6 +87,8 @@ class LocalApi:
         self.gateway: LocalGateway | None = None
         self.responses = GatewayResponses(cors=Cors(allow_origin="*"))
         self.origins = LocalOrigins(settings.allowed_origins)
+        self.emulator: Emulator | None = None
+        self.dynamodb_endpoint = ""
 
     # -- start and stop -------------------------------------------------------------------
 
@@ -90,10 +96,14 @@ class LocalApi:
         """Start the embedded AWS, create tables and user pool, load the functions."""
         report = StartReport(warnings=list(self.template.warnings))
         settings = self.settings
-        process_server = threading.Thread(target=start_process_server, daemon=True)
+        # Source environments fork from a process server; built ones are emulator processes.
+        process_server = threading.Thread(
+            target=start_process_server if not settings.built else _nothing, daemon=True
+        )
         process_server.start()
         endpoint = self.aws.start()
         dynamodb_endpoint = settings.dynamodb_endpoint or endpoint
+        self.dynamodb_endpoint = dynamodb_endpoint
         isolate_environment(settings.region, endpoint, dynamodb_endpoint)
         overrides = {}
         if settings.allowed_origin is not None and "AllowedOrigin" in self.template.parameters:
@@ -154,11 +164,19 @@ class LocalApi:
     def _start_functions(self, resolver: Resolver) -> None:
         """Each function with its own variables; environments start on demand or ``warm()``."""
         secret_values = SecretValues()
+        if self.settings.built:
+            self.emulator = prepare(self.template.path, echo=log.info)
         for spec in self.template.functions.values():
             variables = function_variables(
                 spec, resolver.resolve(dict(spec.environment)), self.settings.region, secret_values
             )
-            self.functions[spec.logical_id] = LocalFunction(spec, self.settings.region, variables)
+            if self.emulator is not None:
+                function: LocalFunction = BuiltFunction(
+                    spec, self.settings.region, variables, self.emulator
+                )
+            else:
+                function = LocalFunction(spec, self.settings.region, variables)
+            self.functions[spec.logical_id] = function
 
     def warm(self) -> threading.Thread:
         """Start one environment per function, in the background; failures go to the log."""
@@ -241,6 +259,8 @@ class LocalApi:
         path = request.path
         if path == TOKEN_PATH:
             return self._token(request)
+        if path == FUNCTIONS_PATH and request.method == "GET":
+            return self._functions(request)
         if path == HEALTH_PATH and request.method == "GET":
             return self._json(request, HTTPStatus.OK, {"status": "ok"})
         if request.method == "GET" and (path in ("/openapi.json", "/docs", "/docs/")):
@@ -278,6 +298,25 @@ class LocalApi:
             )
         return self._json(request, HTTPStatus.OK, document)
 
+    def _functions(self, request: IncomingRequest) -> Outcome:
+        """Each function's environment variables and the DynamoDB they use, so that
+        ``sessions-local invoke`` runs a function against this local API's data."""
+        if not ipaddress.ip_address(request.source_ip).is_loopback:
+            return self._problem(
+                request, HTTPStatus.FORBIDDEN, "Function settings are only given to this machine"
+            )
+        return self._json(
+            request,
+            HTTPStatus.OK,
+            {
+                "region": self.settings.region,
+                "dynamodbEndpoint": self.dynamodb_endpoint,
+                "functions": {
+                    name: function.variables for name, function in self.functions.items()
+                },
+            },
+        )
+
     def _token(self, request: IncomingRequest) -> Outcome:
         if request.method != "POST":
             return self._problem(request, HTTPStatus.METHOD_NOT_ALLOWED, "POST a username")
@@ -304,6 +343,10 @@ class LocalApi:
                 "expiresIn": issued.expires_in,
             },
         )
+
+
+def _nothing() -> None:
+    pass
 
 
 def _warm(function: LocalFunction) -> str | None:
