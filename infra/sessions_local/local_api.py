@@ -61,6 +61,7 @@ class Settings:
     @property
     def allowed_origin(self) -> str | None:
         return self.allowed_origins[0] if self.allowed_origins else None
+
     # The functions as `sam build` builds them, under the Lambda runtime emulator.
     built: bool = False
 
