@@ -31,7 +31,17 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions infra tests bench
 
-unit: setup
+# dynalite, the second DynamoDB the HTTP suites run against (tests/stores.py): pinned by
+# tests/dynalite/package-lock.json and installed next to it; no package runs install scripts.
+DYNALITE := tests/dynalite
+DYNALITE_STAMP := $(DYNALITE)/node_modules/.installed
+
+$(DYNALITE_STAMP): $(DYNALITE)/package.json $(DYNALITE)/package-lock.json
+	@command -v npm >/dev/null || { echo "the tests need Node.js 20 or later and npm (for dynalite)"; exit 1; }
+	cd $(DYNALITE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+unit: setup $(DYNALITE_STAMP)
 	$(BIN)/pytest
 
 test: lint check-template unit
@@ -74,4 +84,4 @@ openapi: setup
 	$(BIN)/python -m sessions_local.openapi --write
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache $(DYNALITE)/node_modules
