@@ -37,11 +37,21 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions infra tests bench
 
+# dynalite, the second DynamoDB the HTTP suites run against (tests/stores.py): pinned by
+# tests/dynalite/package-lock.json and installed next to it; no package runs install scripts.
+DYNALITE := tests/dynalite
+DYNALITE_STAMP := $(DYNALITE)/node_modules/.installed
+
+$(DYNALITE_STAMP): $(DYNALITE)/package.json $(DYNALITE)/package-lock.json
+	@command -v npm >/dev/null || { echo "the tests need Node.js 20 or later and npm (for dynalite)"; exit 1; }
+	cd $(DYNALITE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # tests/built runs the `sam build` output under the Lambda runtime emulator, which ships inside
 # the SAM CLI package; the integration suite runs again against `sessions-local serve --built`.
-unit: setup $(SAM_VENV)/.installed
+unit: setup $(SAM_VENV)/.installed $(DYNALITE_STAMP)
 	$(BIN)/pytest
-	$(BIN)/pytest --built tests/integration
+	$(BIN)/pytest --built --store embedded tests/integration
 
 test: lint check-template browser unit
 
@@ -108,4 +118,4 @@ openapi: setup
 	$(BIN)/python -m sessions_local.openapi --write
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache $(DYNALITE)/node_modules

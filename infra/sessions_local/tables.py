@@ -20,6 +20,8 @@ from sessions_local.template import LocalTemplate, TableSpec
 
 _SIMPLE_TYPES = {"String": "S", "Number": "N", "Binary": "B"}
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
+# How a DynamoDB-compatible store answers an operation it does not implement.
+_NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "NotImplementedException"})
 
 
 @dataclass(frozen=True)
@@ -145,13 +147,30 @@ class TableProvisioner:
             self._client.get_waiter("table_exists").wait(
                 TableName=plan.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
             )
-            if plan.ttl_attribute:
-                self._client.update_time_to_live(
-                    TableName=plan.name,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": plan.ttl_attribute},
-                )
             notes.append(f"created table {plan.name}")
+            if plan.ttl_attribute:
+                notes.extend(self._enable_time_to_live(plan.name, plan.ttl_attribute))
         return notes
+
+    def _enable_time_to_live(self, table: str, attribute: str) -> list[str]:
+        """Turn on time to live; a store that has none (dynalite) is told, not a failure.
+
+        Nothing in the API depends on items being removed when they expire (an expired
+        idempotency record is treated as absent when it is read), so such a store keeps
+        serving; its expired items just stay.
+        """
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.update_time_to_live(
+                TableName=table,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in _NOT_IMPLEMENTED:
+                raise
+            return [f"{table}: this DynamoDB has no time to live; expired items are kept"]
+        return []
 
     def _compare(self, plan: TablePlan) -> list[str]:
         table = self._client.describe_table(TableName=plan.name)["Table"]

@@ -38,6 +38,14 @@ def _missing(repository: SessionRepository, session_id: str) -> Exception:
     return SessionNotFound("No session with this id")
 
 
+def _breaks_time_range(stored: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether ``changes`` applied to ``stored`` would end before they start (the write's own
+    condition: both are UTC timestamps of one format, so text order is time order)."""
+    result = {**stored, **changes}
+    starts, ends = result.get("startsAt"), result.get("endsAt")
+    return starts is not None and ends is not None and ends < starts
+
+
 def create_session(repository: SessionRepository, owner: str, body: SessionCreate) -> SessionView:
     created_at = now()
     item: dict[str, Any] = {
@@ -90,8 +98,9 @@ def update_session(
     body: SessionUpdate,
     expected_version: int | None,
 ) -> SessionView:
+    changes = body.changes()
     try:
-        item = repository.update(owner, session_id, body.changes(), now(), expected_version)
+        item = repository.update(owner, session_id, changes, now(), expected_version)
     except ConditionFailed as failure:
         stored = failure.current
         if stored is None:
@@ -100,6 +109,11 @@ def update_session(
             raise VersionMismatch(
                 f"The session is at version {stored['version']}, not {expected_version}"
             ) from None
+        if expected_version is not None and not _breaks_time_range(stored, changes):
+            # Neither condition fails against the item as read now: it was read after the
+            # failed write (the store did not return it) and has changed since. The version
+            # the write was checked against is gone either way.
+            raise VersionMismatch("The session changed while this update was applied") from None
         # The only other condition is the time range against the stored start or end.
         field = "endsAt" if "endsAt" in body.model_fields_set else "startsAt"
         raise InvalidRequest(

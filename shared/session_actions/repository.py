@@ -9,8 +9,11 @@ Table layout (see template.yaml):
     by ``startsOrder`` = ``<startsAt>#<id>``, which only sessions with a start have: one caller's
     sessions (in one status) by start time, earliest first, ties by id.
 
-Every write is conditional and returns the item it failed against, so a success costs exactly
-one call and a failure is explained without reading first.
+Every write is conditional and asks for the item it failed against, so a success costs exactly
+one call and a failure is explained without reading first. Not every DynamoDB-compatible store
+returns that item (``ReturnValuesOnConditionCheckFailure``); when none comes back and the
+condition was more than "the item exists", a consistent read of the caller's key tells what
+the write met, so the explanation is the same on every store.
 """
 
 from __future__ import annotations
@@ -209,15 +212,26 @@ class SessionRepository:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except self._client.exceptions.ConditionalCheckFailedException as error:
-            if error.response.get("Item") != stored:
+            # A store that does not return the item it failed against is asked for it: only
+            # the very item this call wrote means the insert succeeded.
+            found: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
+            if found is None:
+                with translate_errors():
+                    found = self._get_raw(item["owner"], item["id"])
+            if found != stored:
                 raise
 
     def get(self, owner: str, session_id: str) -> Item | None:
         with translate_errors():
-            response = self._client.get_item(
-                TableName=self._table, Key=self._key(owner, session_id), ConsistentRead=True
-            )
-        return from_attributes(response["Item"]) if "Item" in response else None
+            raw = self._get_raw(owner, session_id)
+        return from_attributes(raw) if raw is not None else None
+
+    def _get_raw(self, owner: str, session_id: str) -> Attributes | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=self._key(owner, session_id), ConsistentRead=True
+        )
+        raw: Attributes | None = response.get("Item")
+        return raw
 
     def exists_for_anyone(self, session_id: str) -> bool:
         """Whether any caller has a session with this id (the ById index, keys only)."""
@@ -359,7 +373,8 @@ class SessionRepository:
         expression = "SET " + ", ".join(sets)
         if removes:
             expression += " REMOVE " + ", ".join(removes)
-        with translate_errors(), self._explain_condition_failure():
+        more_than_existence = len(conditions) > 1
+        with translate_errors(), self._explain_failure(owner, session_id, more_than_existence):
             response = self._client.update_item(
                 TableName=self._table,
                 Key=self._key(owner, session_id),
@@ -381,7 +396,8 @@ class SessionRepository:
             values[":expected"] = {"N": str(expected_version)}
             condition += " AND #version = :expected"
         optional: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
-        with translate_errors(), self._explain_condition_failure():
+        more_than_existence = expected_version is not None
+        with translate_errors(), self._explain_failure(owner, session_id, more_than_existence):
             self._client.delete_item(
                 TableName=self._table,
                 Key=self._key(owner, session_id),
@@ -392,9 +408,20 @@ class SessionRepository:
             )
 
     @contextmanager
-    def _explain_condition_failure(self) -> Iterator[None]:
+    def _explain_failure(
+        self, owner: str, session_id: str, more_than_existence: bool
+    ) -> Iterator[None]:
+        """A failed condition becomes ConditionFailed with the caller's stored item, or None.
+
+        DynamoDB returns the item with the failure whenever there is one. Other stores may
+        return nothing even then, so "nothing" is only trusted when existence was the whole
+        condition (then the failure itself says there is no item); otherwise the item is read,
+        consistently. A success never pays for this.
+        """
         try:
             yield
         except self._client.exceptions.ConditionalCheckFailedException as error:
             raw: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
+            if raw is None and more_than_existence:
+                raw = self._get_raw(owner, session_id)
             raise ConditionFailed(from_attributes(raw) if raw else None) from error

@@ -1,4 +1,5 @@
-"""A DynamoDB endpoint for fault tests: moto's server behind a proxy that can misbehave.
+"""A DynamoDB endpoint for fault tests: a DynamoDB (moto's server, dynalite) behind a proxy that
+can misbehave.
 
 The local API is started with ``--dynamodb-endpoint`` pointing here, so its functions' own SDK
 clients (their timeouts, their retries) meet the faults over real HTTP:
@@ -20,16 +21,14 @@ import json
 import socket
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
-from moto.server import ThreadedMotoServer
-
-REGION = "us-east-1"
+from tests.stores import admin_client
 
 
 @dataclass
@@ -51,10 +50,12 @@ class Rule:
 
 
 class DynamoProxy:
-    def __init__(self) -> None:
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        self.moto_host, self.moto_port = self.moto.get_host_and_port()
+    """Listens on a free loopback port and forwards to the DynamoDB at ``upstream``."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        parsed = urllib.parse.urlsplit(upstream)
+        self.upstream_host, self.upstream_port = parsed.hostname or "127.0.0.1", parsed.port
         self.port = 0
         self.attempts: Counter[str] = Counter()
         self.rules: list[Rule] = []
@@ -116,7 +117,6 @@ class DynamoProxy:
 
     def close(self) -> None:
         self.stop()
-        self.moto.stop()
 
     # Faults -------------------------------------------------------------------------------
 
@@ -182,7 +182,7 @@ class DynamoProxy:
         if rule is not None:
             rule.action(handler)
             return
-        upstream = http.client.HTTPConnection(self.moto_host, self.moto_port, timeout=30)
+        upstream = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
         try:
             headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
             upstream.request(handler.command, handler.path, body=body, headers=headers)
@@ -201,16 +201,10 @@ class DynamoProxy:
     # Reading what is stored, around the proxy -----------------------------------------------
 
     def admin(self) -> Any:
-        return boto3.client(
-            "dynamodb",
-            region_name=REGION,
-            endpoint_url=f"http://{self.moto_host}:{self.moto_port}",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        return admin_client(self.upstream)
 
     def stored(self) -> dict[str, list[dict[str, Any]]]:
-        """Every item of every table, straight from moto."""
+        """Every item of every table, straight from the DynamoDB behind the proxy."""
         admin = self.admin()
         return {
             name: sorted(

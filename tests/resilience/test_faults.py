@@ -1,9 +1,10 @@
 """DynamoDB faults under the local API, met by the functions' real SDK clients over HTTP.
 
-The local API runs with ``--dynamodb-endpoint`` at a proxy (dynamo_proxy.py) in front of moto's
-server. Throttling, dropped connections, a refused port and a database that stops answering
-must each be a 503 problem with Retry-After, after the SDK's own retries, never a 500; and
-nothing may be half-written: the tables hold afterwards exactly what they held before.
+The local API runs with ``--dynamodb-endpoint`` at a proxy (dynamo_proxy.py) in front of a
+DynamoDB of each store (tests/stores.py). Throttling, dropped connections, a refused port and a
+database that stops answering must each be a 503 problem with Retry-After, after the SDK's own
+retries, never a 500; and nothing may be half-written: the tables hold afterwards exactly what
+they held before.
 """
 
 from __future__ import annotations
@@ -20,18 +21,21 @@ from session_actions.repository import READ_TIMEOUT_S, SDK_ATTEMPTS
 
 from tests.localapi import LocalApi, Reply, assert_problem
 from tests.resilience.dynamo_proxy import DynamoProxy
+from tests.stores import endpoint
 
 # What template.yaml gives every function (Globals.Function.Timeout).
 LAMBDA_TIMEOUT_S = 10
 
 
 @pytest.fixture(scope="module")
-def proxy() -> Iterator[DynamoProxy]:
-    proxy = DynamoProxy()
-    try:
-        yield proxy
-    finally:
-        proxy.close()
+def proxy(dynamodb_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoProxy]:
+    workdir = tmp_path_factory.mktemp(f"faulty-{dynamodb_store}")
+    with endpoint(dynamodb_store, workdir) as upstream:
+        proxy = DynamoProxy(upstream)
+        try:
+            yield proxy
+        finally:
+            proxy.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@
   would, on behalf of a signed-in user (or of nobody);
 * ``Faults`` makes the functions' DynamoDB client's calls fail the way DynamoDB fails
   (throttling, no connection) or wait, while the SDK's own retry logic still runs;
-* ``Store`` reads the tables directly, with a client of its own, to see what was written.
+* ``Store`` reads the tables directly, with a client of its own, to see what was written;
+* ``FailedItems`` makes the functions' client meet a store that does not return the item a
+  failed condition met, as some DynamoDB-compatible stores do not.
 """
 
 from __future__ import annotations
@@ -200,6 +202,32 @@ class Faults:
         finally:
             release.set()
             self._rules.remove(rule)
+
+
+class FailedItems:
+    """What a failed conditional write returns of the item it met, on the functions' client.
+
+    DynamoDB returns that item (``ReturnValuesOnConditionCheckFailure``); some compatible
+    stores return none. ``withhold()`` takes it out of every ConditionalCheckFailedException
+    answer before the SDK raises, and counts each one it took; ``then`` runs right after, for
+    a test to change the item between the failed write and what the function does next.
+    """
+
+    def __init__(self, client: DynamoDBClient) -> None:
+        self._client = client
+        self.withheld = 0
+        self.then: Callable[[], None] | None = None
+
+    def withhold(self) -> None:
+        self._client.meta.events.register("after-call.dynamodb", self._strip)
+
+    def _strip(self, parsed: dict[str, Any], **_: Any) -> None:
+        if parsed.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            return
+        if parsed.pop("Item", None) is not None:
+            self.withheld += 1
+        if self.then is not None:
+            self.then()
 
 
 class Store:

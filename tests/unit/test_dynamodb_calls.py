@@ -2,7 +2,8 @@
 
 Every success is exactly one call to the sessions table (or one of its indexes). Errors cost:
   * 401 and every 400 (body, path, query, headers, cursor): no call at all;
-  * 404 and 403: the failed read or conditional write, then one keys-only ById query;
+  * 404 and 403: the failed read or conditional write, then one keys-only ById query (with
+    If-Match, a consistent read of the caller's key comes between: test_condition_failures.py);
   * 412, and an update that breaks the stored time range: the one conditional write, which
     returns the stored item it failed against;
   * idempotent create: two idempotency-table calls around the one sessions-table call;
