@@ -22,6 +22,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         + ", ".join(STORES)
         + ")",
     )
+    parser.addoption(
+        "--built",
+        action="store_true",
+        help="run the local API on the `sam build` output under the Lambda runtime emulator",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -29,14 +34,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "dynamodb_store" in metafunc.fixturenames:
         stores = metafunc.config.getoption("stores") or list(STORES)
         metafunc.parametrize("dynamodb_store", stores, indirect=True, scope="session")
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--built",
-        action="store_true",
-        help="run the local API on the `sam build` output under the Lambda runtime emulator",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
