@@ -19,9 +19,14 @@ def template_tables() -> dict[str, dict[str, Any]]:
 
 
 def indexes(properties: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    # An index the template adds under a condition is there with the default parameters.
+    declared = [
+        index["Fn::If"][1] if "Fn::If" in index else index
+        for index in properties.get("GlobalSecondaryIndexes") or []
+    ]
     return {
         index["IndexName"]: (index["KeySchema"], index["Projection"]["ProjectionType"])
-        for index in properties.get("GlobalSecondaryIndexes") or []
+        for index in declared
     }
 
 
