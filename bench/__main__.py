@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import calls, coldstart, listing, warm
+from bench import calls, coldstart, emulated, listing, warm
 from bench.lambda_env import ROUTE_OF, ROUTES
 from bench.stats import FloorSamples, Spread, ms
 
@@ -26,6 +26,10 @@ COLD_BUDGET = 1.2
 WARM_BUDGET = 1.3
 LIST_BUDGET = 1.2
 FLOOR_ROUTE = "get_session"
+# The built artifact's cold start (init + first request) over the bare function's.
+READ_BUDGET = 1.15  # GET, GET list, DELETE
+WRITE_BUDGET = 1.40  # POST, PUT
+WRITE_ROUTES = {"create_session", "update_session"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,34 @@ def cold_rows(rounds: int, functions: list[str]) -> list[Row]:
             )
         )
     rows.extend(_floor_rows("cold init", floor))
+    return rows
+
+
+def emulator_rows(rounds: int, functions: list[str]) -> list[Row]:
+    """The shipped build under the runtime emulator, against the bare function."""
+    rows = []
+    for sample in emulated.measure(rounds, functions):
+        ratio = Spread.of(sample.ratios)
+        budget = WRITE_BUDGET if sample.function in WRITE_ROUTES else READ_BUDGET
+        statuses = "/".join(str(status) for status in sorted(sample.statuses))
+        note = (
+            f"{statistics.median(sample.durations):.0f} ms (init "
+            f"{statistics.median(sample.inits):.0f}) vs bare "
+            f"{statistics.median(sample.bare):.0f} ms (init "
+            f"{statistics.median(sample.bare_inits):.0f}); status {statuses}"
+        )
+        built = sample.variant == "built"
+        rows.append(
+            Row(
+                "emulator cold / bare",
+                ROUTE_OF[sample.function].label + ("" if built else f", {sample.variant}"),
+                ratio.ratio(),
+                ratio.iqr(),
+                f"<= {budget:.2f}x" if built else "",
+                _verdict(ratio.median, budget if built else None),
+                note,
+            )
+        )
     return rows
 
 
@@ -262,12 +294,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30, help="cold-start rounds (>= 30)")
     parser.add_argument("--blocks", type=int, default=30, help="warm blocks per function")
     parser.add_argument("--block-size", type=int, default=60, help="requests per warm block")
+    parser.add_argument(
+        "--emulator-rounds", type=int, default=10, help="built-artifact cold-start rounds"
+    )
     parser.add_argument("--list-rounds", type=int, default=30, help="list rounds")
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("cold", "warm", "calls", "list", "decompose"),
-        default=["cold", "warm", "calls", "list"],
+        choices=("emulator", "cold", "warm", "calls", "list", "decompose"),
+        default=["emulator", "cold", "warm", "calls", "list"],
     )
     parser.add_argument(
         "--functions", nargs="+", choices=[route.function for route in ROUTES], default=None
@@ -292,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         args.only = []
         rows += compare_rows(args, functions)
+    if "emulator" in args.only:
+        rows += emulator_rows(args.emulator_rounds, functions)
     if "calls" in args.only:
         rows += call_rows()
     if "list" in args.only:
@@ -304,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += decompose_rows(args.rounds, args.blocks, args.block_size)
     print(
         f"Sessions API benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores, "
-        f"cold rounds {args.rounds}, warm {args.blocks} blocks x {args.block_size} requests, "
+        f"emulator rounds {args.emulator_rounds}, cold rounds {args.rounds}, "
+        f"warm {args.blocks} blocks x {args.block_size} requests, "
         f"list rounds {args.list_rounds}; {time.perf_counter() - started:.0f} s"
     )
     print(render(rows))

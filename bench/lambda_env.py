@@ -59,7 +59,7 @@ def lambda_environment(function: str, tree: Path = ROOT) -> dict[str, str]:
         {
             "AWS_LAMBDA_FUNCTION_NAME": f"sessions-api-{function.replace('_', '-')}",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/sessions-api-{function}",
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
             "AWS_REGION": REGION,
@@ -108,7 +108,7 @@ class Context:
 
     function_name = "sessions-api"
     function_version = "$LATEST"
-    memory_limit_in_mb = 512
+    memory_limit_in_mb = 1024
     log_group_name = "/aws/lambda/sessions-api"
     log_stream_name = "2030/01/01/[$LATEST]bench"
 

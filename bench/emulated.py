@@ -1,0 +1,264 @@
+"""Cold starts of the built artifacts, as they ship, under Lambda's runtime emulator.
+
+Each sample is one fresh execution environment: the emulator starts ``awslambdaric`` on the
+function's build folder, its layer and the runtime folder (the SDK precompiled, as the managed
+runtime carries it), and the sample is the first invocation's ``REPORT`` Duration on the
+function's sample event (``events/``): init and first request together. The bare function is
+``import boto3``, a DynamoDB client at module level and one GetItem, under the same emulator
+and runtime folder; each round runs it and the function back to back, so the ratio is taken
+between neighbours. A copy of one function's build with its bytecode removed shows what the
+precompiled build buys. DynamoDB is an embedded one on loopback holding the template's tables,
+reseeded with the events' session before every sample so each route takes its success path.
+"""
+
+from __future__ import annotations
+
+import compileall
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sessions_local.aws_local import EmbeddedAws, client, isolated_settings
+from sessions_local.emulator import EmulatedFunction, Emulator, prepare
+from sessions_local.lambda_env import SecretValues, function_variables
+from sessions_local.tables import TableProvisioner, plan_table
+from sessions_local.template import LocalTemplate, read_template
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+EVENTS = ROOT / "events"
+# event file -> logical id, in the order of the routes
+FUNCTIONS = {
+    "create_session": "CreateSessionFunction",
+    "list_sessions": "ListSessionsFunction",
+    "get_session": "GetSessionFunction",
+    "update_session": "UpdateSessionFunction",
+    "delete_session": "DeleteSessionFunction",
+}
+NO_BYTECODE = "get_session"
+
+BARE_HANDLER = """\
+import json
+import os
+
+import boto3
+
+client = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    key = {"owner": {"S": os.environ["BARE_OWNER"]}, "id": {"S": os.environ["BARE_ID"]}}
+    item = client.get_item(TableName=os.environ["SESSIONS_TABLE_NAME"], Key=key).get("Item")
+    return {
+        "statusCode": 200 if item else 404,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"found": item is not None}),
+    }
+"""
+
+
+@dataclass
+class Sample:
+    """One subject's cold starts against the bare function's, round by round."""
+
+    function: str
+    variant: str = "built"
+    ratios: list[float] = field(default_factory=list)  # duration / bare duration
+    durations: list[float] = field(default_factory=list)  # ms: init + first request
+    inits: list[float] = field(default_factory=list)  # ms: init alone
+    bare: list[float] = field(default_factory=list)
+    bare_inits: list[float] = field(default_factory=list)
+    statuses: set[int] = field(default_factory=set)
+
+
+def load_event(function: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"{function}.json").read_text())
+    return event
+
+
+def _quiet(_line: str) -> None:
+    """The function's log is not part of the measurement."""
+
+
+class Store:
+    """The embedded DynamoDB with the template's tables, emptied and reseeded per sample."""
+
+    def __init__(self, template: LocalTemplate) -> None:
+        self._aws = EmbeddedAws()
+        self.endpoint = self._aws.start()
+        self._plans = [plan_table(t, template.resolver(REGION)) for t in template.tables]
+        self._client = client("dynamodb", REGION, self.endpoint)
+        TableProvisioner(self._client, self._plans).ensure()
+        event = load_event("get_session")
+        self.owner = event["requestContext"]["authorizer"]["claims"]["sub"]
+        self.session_id = event["pathParameters"]["id"]
+        self.sessions_table = next(p.name for p in self._plans if p.logical_id == "SessionsTable")
+
+    def reset(self) -> None:
+        """Every table empty, then the events' session stored (version 1)."""
+        for plan in self._plans:
+            keys = [
+                k["AttributeName"]
+                for k in self._client.describe_table(TableName=plan.name)["Table"]["KeySchema"]
+            ]
+            for item in self._client.scan(TableName=plan.name).get("Items", []):
+                key = {name: item[name] for name in keys}
+                self._client.delete_item(TableName=plan.name, Key=key)
+        from session_actions.repository import SessionRepository
+
+        SessionRepository(self._client, self.sessions_table).insert(
+            {
+                "owner": self.owner,
+                "id": self.session_id,
+                "title": "Weekly design review",
+                "status": "scheduled",
+                "tags": [],
+                "createdAt": "2026-11-29T09:00:00.000Z",
+                "updatedAt": "2026-11-29T09:00:00.000Z",
+                "version": 1,
+            }
+        )
+
+    def stop(self) -> None:
+        self._aws.stop()
+
+
+def _variables(template: LocalTemplate, endpoint: str) -> dict[str, dict[str, str]]:
+    resolver = template.resolver(REGION)
+    parent: dict[str, Any] = {
+        "PATH": "/usr/bin:/bin",
+        **isolated_settings(REGION, endpoint, endpoint),
+    }
+    return {
+        name: function_variables(
+            spec, resolver.resolve(dict(spec.environment)), REGION, SecretValues(), parent
+        )
+        for name, spec in template.functions.items()
+    }
+
+
+@contextmanager
+def _folders(emulator: Emulator) -> Iterator[tuple[Path, Path, list[Path]]]:
+    """The bare function's folder (precompiled) and a copy of the no-bytecode function's build
+    folder and layer folders, every ``.pyc`` removed."""
+    logical_id = FUNCTIONS[NO_BYTECODE]
+    with tempfile.TemporaryDirectory(prefix="bench-emulated-") as scratch:
+        base = Path(scratch)
+        bare = base / "bare"
+        bare.mkdir()
+        (bare / "app.py").write_text(BARE_HANDLER)
+        compileall.compile_dir(bare, quiet=1)
+        root = emulator.build.root
+        code = base / "nobytecode" / logical_id
+        shutil.copytree(emulator.build.code_dir(logical_id), code)
+        layers = []
+        for layer_dir in emulator.build.layer_dirs(logical_id):
+            relative = layer_dir.relative_to(root)
+            target = base / "nobytecode" / relative
+            if not target.exists():
+                shutil.copytree(root / relative.parts[0], base / "nobytecode" / relative.parts[0])
+            layers.append(target)
+        for cache in sorted((base / "nobytecode").rglob("__pycache__")):
+            shutil.rmtree(cache, ignore_errors=True)
+        for stray in (base / "nobytecode").rglob("*.pyc"):
+            stray.unlink()
+        yield bare, code, layers
+
+
+def _cold(function: EmulatedFunction, event: dict[str, Any]) -> tuple[float, float, int]:
+    """One fresh environment's first invocation: Duration, init and the answer's status."""
+    with function as running:
+        invocation = running.invoke(event)
+    report = invocation.report
+    payload = invocation.payload
+    status = payload.get("statusCode", 0) if isinstance(payload, dict) else 0
+    return report.duration_ms, report.init_ms or 0.0, int(status) if not invocation.error else 0
+
+
+def measure(
+    rounds: int, functions: list[str], echo: Callable[[str], None] | None = None
+) -> list[Sample]:
+    """Per function (and the no-bytecode copy), ``rounds`` cold starts against the bare
+    function's, interleaved round by round."""
+    template = read_template(ROOT / "template.yaml")
+    emulator = prepare(ROOT / "template.yaml", echo=echo)
+    store = Store(template)
+    try:
+        variables = _variables(template, store.endpoint)
+        bare_variables = {
+            **variables[FUNCTIONS["get_session"]],
+            "BARE_OWNER": store.owner,
+            "BARE_ID": store.session_id,
+        }
+        with _folders(emulator) as (bare_dir, plain_code, plain_layers):
+            subjects: list[tuple[Sample, Callable[[], EmulatedFunction]]] = []
+
+            def built(name: str) -> Callable[[], EmulatedFunction]:
+                spec = template.functions[FUNCTIONS[name]]
+                return lambda: emulator.function(spec, variables[spec.logical_id], output=_quiet)
+
+            for name in functions:
+                subjects.append((Sample(name), built(name)))
+            if NO_BYTECODE in functions:
+                spec = template.functions[FUNCTIONS[NO_BYTECODE]]
+
+                def plain() -> EmulatedFunction:
+                    return EmulatedFunction(
+                        name=spec.logical_id,
+                        code_dir=plain_code,
+                        layer_dirs=plain_layers,
+                        runtime_dir=emulator.runtime_dir,
+                        handler=spec.handler,
+                        variables=variables[spec.logical_id],
+                        rie=emulator.rie,
+                        python=emulator.python,
+                        timeout_s=spec.timeout_s,
+                        memory_mb=spec.memory_mb,
+                        output=_quiet,
+                    )
+
+                subjects.append((Sample(NO_BYTECODE, "no bytecode"), plain))
+            get_spec = template.functions[FUNCTIONS["get_session"]]
+
+            def bare() -> EmulatedFunction:
+                return EmulatedFunction(
+                    name="BareFunction",
+                    code_dir=bare_dir,
+                    layer_dirs=[],
+                    runtime_dir=emulator.runtime_dir,
+                    handler="app.handler",
+                    variables=bare_variables,
+                    rie=emulator.rie,
+                    python=emulator.python,
+                    timeout_s=get_spec.timeout_s,
+                    memory_mb=get_spec.memory_mb,
+                    output=_quiet,
+                )
+
+            bare_event = load_event("get_session")
+            for index in range(rounds):
+                for sample, make in subjects:
+                    store.reset()
+                    event = load_event(sample.function)
+                    first, second = ("bare", "function") if index % 2 == 0 else ("function", "bare")
+                    timings: dict[str, tuple[float, float, int]] = {}
+                    for which in (first, second):
+                        timings[which] = (
+                            _cold(bare(), bare_event) if which == "bare" else _cold(make(), event)
+                        )
+                    duration, init, status = timings["function"]
+                    bare_duration, bare_init, _ = timings["bare"]
+                    sample.ratios.append(duration / bare_duration)
+                    sample.durations.append(duration)
+                    sample.inits.append(init)
+                    sample.bare.append(bare_duration)
+                    sample.bare_inits.append(bare_init)
+                    sample.statuses.add(status)
+            return [sample for sample, _ in subjects]
+    finally:
+        store.stop()
