@@ -16,13 +16,8 @@ from tests.built.conftest import REGION
 from tests.cloudformation import ROOT
 
 # event file -> (logical id, status once the event's session exists)
-CASES = {
-    "create_session": ("CreateSessionFunction", 201),
-    "list_sessions": ("ListSessionsFunction", 200),
-    "get_session": ("GetSessionFunction", 200),
-    "update_session": ("UpdateSessionFunction", 200),
-    "delete_session": ("DeleteSessionFunction", 204),
-}
+from tests.test_events import CASES
+
 ORIGIN = "https://app.example.com"
 
 
