@@ -208,15 +208,12 @@ def measure(
                 spec = template.functions[FUNCTIONS[NO_BYTECODE]]
 
                 def plain() -> EmulatedFunction:
-                    return EmulatedFunction(
-                        name=spec.logical_id,
-                        code_dir=plain_code,
-                        layer_dirs=plain_layers,
-                        runtime_dir=emulator.runtime_dir,
-                        handler=spec.handler,
-                        variables=variables[spec.logical_id],
-                        rie=emulator.rie,
-                        python=emulator.python,
+                    return emulator.environment(
+                        spec.logical_id,
+                        plain_code,
+                        plain_layers,
+                        spec.handler,
+                        variables[spec.logical_id],
                         timeout_s=spec.timeout_s,
                         memory_mb=spec.memory_mb,
                         output=_quiet,
@@ -226,15 +223,12 @@ def measure(
             get_spec = template.functions[FUNCTIONS["get_session"]]
 
             def bare() -> EmulatedFunction:
-                return EmulatedFunction(
-                    name="BareFunction",
-                    code_dir=bare_dir,
-                    layer_dirs=[],
-                    runtime_dir=emulator.runtime_dir,
-                    handler="app.handler",
-                    variables=bare_variables,
-                    rie=emulator.rie,
-                    python=emulator.python,
+                return emulator.environment(
+                    "BareFunction",
+                    bare_dir,
+                    [],
+                    "app.handler",
+                    bare_variables,
                     timeout_s=get_spec.timeout_s,
                     memory_mb=get_spec.memory_mb,
                     output=_quiet,

@@ -642,17 +642,42 @@ class Emulator:
         output: Callable[[str], None] | None = None,
     ) -> EmulatedFunction:
         """An execution environment of the template function ``spec`` (not started yet)."""
+        return self.environment(
+            spec.logical_id,
+            self.build.code_dir(spec.logical_id),
+            self.build.layer_dirs(spec.logical_id),
+            spec.handler,
+            variables,
+            timeout_s=spec.timeout_s,
+            memory_mb=spec.memory_mb,
+            output=output,
+        )
+
+    def environment(
+        self,
+        name: str,
+        code_dir: Path,
+        layer_dirs: Sequence[Path],
+        handler: str,
+        variables: Mapping[str, str],
+        *,
+        timeout_s: int,
+        memory_mb: int,
+        output: Callable[[str], None] | None = None,
+    ) -> EmulatedFunction:
+        """An execution environment of any code folder (a function's build, or one made for a
+        comparison) on this runtime folder and emulator (not started yet)."""
         return EmulatedFunction(
-            name=spec.logical_id,
-            code_dir=self.build.code_dir(spec.logical_id),
-            layer_dirs=self.build.layer_dirs(spec.logical_id),
+            name=name,
+            code_dir=code_dir,
+            layer_dirs=layer_dirs,
             runtime_dir=self.runtime_dir,
-            handler=spec.handler,
+            handler=handler,
             variables=variables,
             rie=self.rie,
             python=self.python,
-            timeout_s=spec.timeout_s,
-            memory_mb=spec.memory_mb,
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
             output=output,
         )
 

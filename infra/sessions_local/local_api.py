@@ -97,11 +97,12 @@ class LocalApi:
         """Start the embedded AWS, create tables and user pool, load the functions."""
         report = StartReport(warnings=list(self.template.warnings))
         settings = self.settings
-        # Source environments fork from a process server; built ones are emulator processes.
-        process_server = threading.Thread(
-            target=start_process_server if not settings.built else _nothing, daemon=True
-        )
-        process_server.start()
+        # Source environments fork from a process server, started beside the rest of start-up;
+        # built ones are emulator processes and need none.
+        process_server: threading.Thread | None = None
+        if not settings.built:
+            process_server = threading.Thread(target=start_process_server, daemon=True)
+            process_server.start()
         endpoint = self.aws.start()
         dynamodb_endpoint = settings.dynamodb_endpoint or endpoint
         self.dynamodb_endpoint = dynamodb_endpoint
@@ -128,7 +129,8 @@ class LocalApi:
         resolver = self.template.resolver(settings.region, overrides, physical, attributes)
         self.responses = self._gateway_responses(resolver)
         self.origins = self._origins(self.responses.cors.allow_origin)
-        process_server.join()
+        if process_server is not None:
+            process_server.join()
         self._start_functions(resolver)
         self.gateway = self._gateway(resolver, tables)
         return report
@@ -344,10 +346,6 @@ class LocalApi:
                 "expiresIn": issued.expires_in,
             },
         )
-
-
-def _nothing() -> None:
-    pass
 
 
 def _warm(function: LocalFunction) -> str | None:

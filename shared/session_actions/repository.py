@@ -35,9 +35,6 @@ BY_OWNER_STATUS_INDEX = "ByOwnerStatus"
 BY_OWNER_START_INDEX = "ByOwnerStart"
 BY_OWNER_STATUS_START_INDEX = "ByOwnerStatusStart"
 
-# Attributes a client may change, and which of them may be cleared with null.
-STRING_FIELDS = ("title", "description", "status", "startsAt", "endsAt")
-NULLABLE_FIELDS = frozenset({"description", "startsAt", "endsAt"})
 
 _UNAVAILABLE_CODES = frozenset(
     {
@@ -301,8 +298,7 @@ class SessionRepository:
         # before "<startsBefore>" exactly when startsFrom <= startsAt < startsBefore. BETWEEN is
         # inclusive: the cursor's own key is left out by starting just after it (key + NUL is
         # the smallest string greater than key).
-        low = None if after is None else after + "\x00"
-        low = low or query.starts_from
+        low = query.starts_from if after is None else after + "\x00"
         high = query.starts_before
         if low is not None and high is not None:
             range_condition = "#sk BETWEEN :low AND :high"

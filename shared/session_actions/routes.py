@@ -49,16 +49,14 @@ class Parameter:
 
     def raw(self, event: Mapping[str, Any]) -> str | None:
         """The value as sent (the last one, as API Gateway passes it), or None when absent."""
-        if self.location == "path":
-            source = event.get("pathParameters") or {}
-        elif self.location == "query":
-            source = event.get("queryStringParameters") or {}
-        else:
+        if self.location == "header":
+            # Header names are case-insensitive; API Gateway passes them as the client sent them.
             wanted = self.name.lower()
             headers = event.get("headers") or {}
-            source = {k: v for k, v in headers.items() if k.lower() == wanted}
-            return next(iter(source.values()), None)
-        value = source.get(self.name)
+            value = next((v for k, v in headers.items() if k.lower() == wanted), None)
+        else:
+            key = "pathParameters" if self.location == "path" else "queryStringParameters"
+            value = (event.get(key) or {}).get(self.name)
         return value if isinstance(value, str) else None
 
     def value(self, raw: str) -> Any:
