@@ -115,7 +115,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 openapi: setup
-	$(BIN)/python -m sessions_local.openapi --write
+	$(BIN)/python -m sessions_openapi --write
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache $(DYNALITE)/node_modules

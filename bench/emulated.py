@@ -23,11 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sessions_local.aws_local import EmbeddedAws, client, isolated_settings
-from sessions_local.emulator import EmulatedFunction, Emulator, prepare
-from sessions_local.lambda_env import SecretValues, function_variables
-from sessions_local.tables import TableProvisioner, plan_table
-from sessions_local.template import LocalTemplate, read_template
+from sessions_local.aws.embedded import client
+from sessions_local.deployment import DeploymentSettings, LocalDeployment
+from sessions_local.runtimes.emulator import EmulatedFunction, python_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -88,12 +86,10 @@ def _quiet(_line: str) -> None:
 class Store:
     """The embedded DynamoDB with the template's tables, emptied and reseeded per sample."""
 
-    def __init__(self, template: LocalTemplate) -> None:
-        self._aws = EmbeddedAws()
-        self.endpoint = self._aws.start()
-        self._plans = [plan_table(t, template.resolver(REGION)) for t in template.tables]
-        self._client = client("dynamodb", REGION, self.endpoint)
-        TableProvisioner(self._client, self._plans).ensure()
+    def __init__(self, deployment: LocalDeployment) -> None:
+        assert deployment.tables is not None
+        self._plans = deployment.tables.plans
+        self._client = client("dynamodb", REGION, deployment.dynamodb_endpoint)
         event = load_event("get_session")
         self.owner = event["requestContext"]["authorizer"]["claims"]["sub"]
         self.session_id = event["pathParameters"]["id"]
@@ -124,26 +120,9 @@ class Store:
             }
         )
 
-    def stop(self) -> None:
-        self._aws.stop()
-
-
-def _variables(template: LocalTemplate, endpoint: str) -> dict[str, dict[str, str]]:
-    resolver = template.resolver(REGION)
-    parent: dict[str, Any] = {
-        "PATH": "/usr/bin:/bin",
-        **isolated_settings(REGION, endpoint, endpoint),
-    }
-    return {
-        name: function_variables(
-            spec, resolver.resolve(dict(spec.environment)), REGION, SecretValues(), parent
-        )
-        for name, spec in template.functions.items()
-    }
-
 
 @contextmanager
-def _folders(emulator: Emulator) -> Iterator[tuple[Path, Path, list[Path]]]:
+def _folders(deployment: LocalDeployment) -> Iterator[tuple[Path, Path, list[Path]]]:
     """The bare function's folder (precompiled) and a copy of the no-bytecode function's build
     folder and layer folders, every ``.pyc`` removed."""
     logical_id = FUNCTIONS[NO_BYTECODE]
@@ -153,16 +132,13 @@ def _folders(emulator: Emulator) -> Iterator[tuple[Path, Path, list[Path]]]:
         bare.mkdir()
         (bare / "app.py").write_text(BARE_HANDLER)
         compileall.compile_dir(bare, quiet=1)
-        root = emulator.build.root
+        spec = deployment.stack.functions[logical_id]
         code = base / "nobytecode" / logical_id
-        shutil.copytree(emulator.build.code_dir(logical_id), code)
+        shutil.copytree(spec.code_uri, code)
         layers = []
-        for layer_dir in emulator.build.layer_dirs(logical_id):
-            relative = layer_dir.relative_to(root)
-            target = base / "nobytecode" / relative
-            if not target.exists():
-                shutil.copytree(root / relative.parts[0], base / "nobytecode" / relative.parts[0])
-            layers.append(target)
+        for layer in spec.layers:
+            shutil.copytree(layer, base / "nobytecode" / layer.name)
+            layers.extend(python_paths(base / "nobytecode" / layer.name))
         for cache in sorted((base / "nobytecode").rglob("__pycache__")):
             shutil.rmtree(cache, ignore_errors=True)
         for stray in (base / "nobytecode").rglob("*.pyc"):
@@ -185,17 +161,20 @@ def measure(
 ) -> list[Sample]:
     """Per function (and the no-bytecode copy), ``rounds`` cold starts against the bare
     function's, interleaved round by round."""
-    template = read_template(ROOT / "template.yaml")
-    emulator = prepare(ROOT / "template.yaml", echo=echo)
-    store = Store(template)
+    settings = DeploymentSettings(ROOT / "template.yaml", region=REGION, built=True)
+    deployment = LocalDeployment(settings, echo=echo).start(user_pools=False)
+    assert deployment.emulator is not None
+    emulator = deployment.emulator
+    template = deployment.stack
+    store = Store(deployment)
     try:
-        variables = _variables(template, store.endpoint)
+        variables = {name: f.variables for name, f in deployment.functions.items()}
         bare_variables = {
             **variables[FUNCTIONS["get_session"]],
             "BARE_OWNER": store.owner,
             "BARE_ID": store.session_id,
         }
-        with _folders(emulator) as (bare_dir, plain_code, plain_layers):
+        with _folders(deployment) as (bare_dir, plain_code, plain_layers):
             subjects: list[tuple[Sample, Callable[[], EmulatedFunction]]] = []
 
             def built(name: str) -> Callable[[], EmulatedFunction]:
@@ -255,4 +234,4 @@ def measure(
                     sample.statuses.add(status)
             return [sample for sample, _ in subjects]
     finally:
-        store.stop()
+        deployment.stop()

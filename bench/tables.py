@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from sessions_local.modules import load_module
-from sessions_local.tables import create_template_tables
-from sessions_local.template import read_template
+from sessions_local.aws.tables import create_template_tables
+from sessions_local.stack import read_stack
+from sessions_openapi.modules import load_module
 
 from bench.lambda_env import FUNCTIONS_DIR, IDEMPOTENCY_TABLE, REGION, ROOT, SESSIONS_TABLE
 
@@ -15,7 +15,7 @@ from bench.lambda_env import FUNCTIONS_DIR, IDEMPOTENCY_TABLE, REGION, ROOT, SES
 def create_tables(client: Any, sessions: str = SESSIONS_TABLE) -> None:
     """The sessions table as ``sessions`` and the idempotency table, laid out as deployed."""
     names = {"SessionsTable": sessions, "IdempotencyTable": IDEMPOTENCY_TABLE}
-    create_template_tables(client, read_template(ROOT / "template.yaml"), REGION, names)
+    create_template_tables(client, read_stack(ROOT / "template.yaml"), REGION, names)
 
 
 def load_function(function: str) -> ModuleType:

@@ -2,7 +2,7 @@
 
 ``rest_event`` builds the event ``sam local generate-event apigateway aws-proxy`` produces,
 with the Cognito authorizer's verified claims in ``requestContext.authorizer.claims``. It is
-kept apart from the local API's own event builder (sessions_local.events.build_event) on
+kept apart from the local API's own event builder (sessions_local.gateway.events.build_event) on
 purpose: the handlers are held to the event a deployed REST API sends, modelled here on AWS's
 sample, not to the local API's reading of it, which tests/local_api checks separately.
 ``Reply`` reads a handler's answer the way API Gateway does: ``headers`` and

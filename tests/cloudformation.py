@@ -12,8 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sessions_local.cfn_yaml import load_template
-from sessions_local.template import LocalTemplate, read_template
+from sessions_local.stack import Stack, read_stack, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -22,7 +21,8 @@ TEMPLATE = ROOT / "template.yaml"
 @cache
 def template() -> dict[str, Any]:
     """The project's template.yaml, parsed once per test run (treat it as read-only)."""
-    return load_template(TEMPLATE)
+    expanded: dict[str, Any] = translate(TEMPLATE)["expanded"]
+    return expanded
 
 
 def resources(of_type: str | None = None) -> dict[str, dict[str, Any]]:
@@ -35,6 +35,6 @@ def resources(of_type: str | None = None) -> dict[str, dict[str, Any]]:
 
 
 @cache
-def local_template() -> LocalTemplate:
+def local_template() -> Stack:
     """The same template as the local API reads it: functions, routes, tables, environment."""
-    return read_template(TEMPLATE)
+    return read_stack(TEMPLATE)

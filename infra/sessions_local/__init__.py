@@ -3,7 +3,5 @@
 # Paths the local API serves besides the template's routes.
 TOKEN_PATH = "/_local/token"  # noqa: S105 - a URL path, not a secret
 HEALTH_PATH = "/_local/health"
-# Each function's environment and DynamoDB endpoint, for `sessions-local invoke`.
-FUNCTIONS_PATH = "/_local/functions"
 # Longest lifetime of a local ID token (Cognito allows up to one day).
 MAX_TOKEN_TTL_S = 86400

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sessions_local import MAX_TOKEN_TTL_S, TOKEN_PATH
 
 if TYPE_CHECKING:
-    from sessions_local.local_api import LocalApi, StartReport
+    from sessions_local.local_api import LocalApi
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -40,7 +40,7 @@ def _ttl(text: str) -> int:
 
 
 def _origin(text: str) -> str:
-    from sessions_local.origins import canonical_origin
+    from sessions_local.gateway.origins import canonical_origin
 
     try:
         return canonical_origin(text)
@@ -126,21 +126,19 @@ def main(argv: list[str] | None = None) -> int:
 def invoke(args: argparse.Namespace) -> int:
     """The function's payload on stdout; its logs, the emulator's report and where its data
     was on stderr. Exit 1 when the function raised or timed out."""
-    from sessions_local.cfn_yaml import TemplateError
-    from sessions_local.emulator import EmulatorError
     from sessions_local.invoke import InvokeError, invoke, read_event
-    from sessions_local.template import find_template, read_template
+    from sessions_local.runtimes.emulator import EmulatorError
+    from sessions_local.stack import TemplateError
 
     def note(text: str) -> None:
         print(f"sessions-local: {text}", file=sys.stderr, flush=True)
 
     try:
-        template = read_template((args.template or find_template(Path.cwd())).resolve())
-        event = read_event(args.event)
+        template = (args.template or find_template(Path.cwd())).resolve()
         invocation, where = invoke(
             template,
             args.function,
-            event,
+            read_event(args.event),
             region=args.region,
             dynamodb_endpoint=args.dynamodb_endpoint,
             host=args.host,
@@ -202,34 +200,29 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def find_template(start: Path) -> Path:
+    """``template.yaml`` in ``start`` or the nearest folder above it."""
+    from sessions_local.stack import TemplateError
+
+    for folder in (start, *start.parents):
+        if (folder / "template.yaml").is_file():
+            return folder / "template.yaml"
+    raise TemplateError(f"no template.yaml in {start} or any folder above it")
+
+
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Imported here: `sessions-local token` needs none of this and should start fast.
-    from sessions_local.cfn_yaml import TemplateError
-    from sessions_local.emulator import EmulatorError
-    from sessions_local.local_api import LocalApi, Settings
-    from sessions_local.server import LocalHttpServer, configure_logging
-    from sessions_local.template import find_template
+    from sessions_local.aws.embedded import isolate_environment
+    from sessions_local.deployment import DeploymentSettings, LocalDeployment
+    from sessions_local.gateway.server import LocalHttpServer, configure_logging, listen
+    from sessions_local.local_api import LocalApi
+    from sessions_local.runtimes.emulator import EmulatorError
+    from sessions_local.stack import TemplateError
 
     configure_logging()
     try:
-        template = args.template or find_template(Path.cwd())
-        api = LocalApi(
-            Settings(
-                template=template.resolve(),
-                host=args.host,
-                port=args.port,
-                region=args.region,
-                dynamodb_endpoint=args.dynamodb_endpoint,
-                allowed_origins=tuple(dict.fromkeys(args.allowed_origin)),
-                built=args.built,
-            )
-        )
-    except TemplateError as error:
-        print(f"sessions-local: {error}", file=sys.stderr)
-        return 2
-    try:
-        server = LocalHttpServer((args.host, args.port), api.handle, api.responses)
+        listening = listen(args.host, args.port)
     except OSError as error:
         print(
             f"sessions-local: cannot listen on {args.host}:{args.port}: {error.strerror}",
@@ -239,36 +232,59 @@ def serve(args: argparse.Namespace) -> int:
     # Explicitly: a shell starting it in the background would otherwise leave SIGINT ignored.
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    origins = tuple(dict.fromkeys(args.allowed_origin))
+    try:
+        template = (args.template or find_template(Path.cwd())).resolve()
+    except TemplateError as error:
+        print(f"sessions-local: {error}", file=sys.stderr, flush=True)
+        return 2
+    settings = DeploymentSettings(
+        template=template,
+        region=args.region,
+        dynamodb_endpoint=args.dynamodb_endpoint,
+        allowed_origin=origins[0] if origins else None,
+        built=args.built,
+    )
+    api: LocalApi | None = None
     try:
         try:
-            report = api.start()
-        except EmulatorError as error:
+            deployment = LocalDeployment(settings, echo=log_line).start()
+            # This process's own AWS calls, too, go to the local endpoints only.
+            aws = deployment.aws.endpoint
+            isolate_environment(settings.region, aws, deployment.dynamodb_endpoint)
+        except (TemplateError, EmulatorError) as error:
             print(f"sessions-local: {error}", file=sys.stderr, flush=True)
             return 2
-        server.responses = api.responses
-        server.origins = api.origins
-        port = server.server_address[1]
-        if api.gateway is not None:
-            api.gateway.port = port
-        _print_banner(api, args.host, port, report, time.perf_counter() - started)
+        port = listening.getsockname()[1]
+        api = LocalApi(deployment, origins, port)
+        server = LocalHttpServer(listening, api.handle, api.responses, api.origins)
+        _print_banner(api, args.host, port, time.perf_counter() - started)
         api.warm()
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
-        api.stop()
+        listening.close()
+        if api is not None:
+            api.stop()
         print("sessions-local: stopped", file=sys.stderr, flush=True)
     return 0
 
 
-def _print_banner(api: LocalApi, host: str, port: int, report: StartReport, seconds: float) -> None:
+def log_line(text: str) -> None:
+    print(f"sessions-local: {text}", file=sys.stderr, flush=True)
+
+
+def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
     base = f"http://{_url_host(host)}:{port}"
     command = _command_path()
     port_option = "" if port == DEFAULT_PORT else f" --port {port}"
     host_option = "" if host == DEFAULT_HOST else f" --host {shlex.quote(host)}"
     token_command = f"{command} token alice{port_option}{host_option}"
-    storage = api.settings.dynamodb_endpoint or "embedded, in memory"
+    deployment = api.deployment
+    storage = deployment.settings.dynamodb_endpoint or "embedded, in memory"
+    tables = deployment.tables.plans if deployment.tables else []
+    emulator = deployment.emulator
     lines = [
         f"Sessions API (local) listening on {base}  (ready in {seconds:.1f}s)",
         "",
@@ -276,19 +292,17 @@ def _print_banner(api: LocalApi, host: str, port: int, report: StartReport, seco
         *(
             f"  {route.method:<7} {route.path:<18} -> {route.function}"
             + ("" if route.authorizer else "  (no token)")
-            for route in api.template.routes
+            for route in deployment.stack.routes
         ),
-        f"DynamoDB: {storage}; tables: "
-        + ", ".join(plan.name for plan in (api.tables.plans if api.tables else [])),
+        f"DynamoDB: {storage}; tables: " + ", ".join(plan.name for plan in tables),
         f"CORS: browsers may call from {api.origins.describe()}",
         "  (another origin: --allowed-origin ORIGIN, or make dev ORIGIN=...)",
-        *(
-            [
-                f"Functions: as built by sam build ({api.emulator.build.architecture}, "
-                f"{api.emulator.build.root}), under the Lambda runtime emulator"
-            ]
-            if api.emulator is not None
-            else []
+        (
+            f"Functions: as built by sam build ({emulator.build.architecture}, "
+            f"{emulator.build.root}), under the Lambda runtime emulator"
+            if emulator is not None
+            else "Functions: from source; a change to a function or the library is served on "
+            "the next request (no restart)"
         ),
         f"Docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
         "",
@@ -301,8 +315,8 @@ def _print_banner(api: LocalApi, host: str, port: int, report: StartReport, seco
         "List them:",
         f'  curl -i {base}/sessions -H "Authorization: Bearer $({token_command})"',
         "",
-        *(f"note: {note}" for note in report.notes),
-        *(f"warning: {warning}" for warning in report.warnings),
+        *(f"note: {note}" for note in deployment.notes),
+        *(f"warning: {warning}" for warning in deployment.warnings),
         "Ctrl-C stops it.",
     ]
     print("\n".join(lines), flush=True)

@@ -1,42 +1,29 @@
 """``sessions-local invoke``: one function, as built, on one event, like ``sam local invoke``.
 
-The function runs from ``sam build`` output under the Lambda runtime emulator, with no Docker.
-Its environment is the template's, resolved as the local API resolves it, and its DynamoDB is,
-in this order: the one ``--dynamodb-endpoint`` names (missing tables are created there); the one
-a running local API uses (asked at ``--port``), with that API's own function settings, so the
-invocation sees the data ``make dev`` shows; else an embedded, empty one for this invocation.
+The function runs from ``sam build`` output under the Lambda runtime emulator, with no Docker,
+set up by the same :class:`~sessions_local.deployment.LocalDeployment` as the local API. Its
+DynamoDB is, in this order: the one ``--dynamodb-endpoint`` names (missing tables are created
+there); the one a running local API uses (asked at ``--port``), so the invocation sees the data
+``make dev`` shows; else an embedded, empty one for this invocation.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sessions_local import FUNCTIONS_PATH
-from sessions_local.aws_local import EmbeddedAws, client, isolated_settings
-from sessions_local.emulator import Invocation, prepare
-from sessions_local.intrinsics import ACCOUNT_ID
-from sessions_local.lambda_env import PROCESS_BASICS, SecretValues, function_variables
-from sessions_local.tables import TableProvisioner, plan_table
-from sessions_local.template import FunctionSpec, LocalTemplate
+from sessions_local import HEALTH_PATH
+from sessions_local.deployment import DeploymentSettings, LocalDeployment
+from sessions_local.runtimes.emulator import Invocation
 
 
 class InvokeError(Exception):
     """What stops an invocation before the function runs, in the user's words."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the function's AWS calls go, and the variables it starts with."""
-
-    variables: dict[str, str]
-    description: str
 
 
 def read_event(source: str | None) -> Any:
@@ -53,49 +40,19 @@ def read_event(source: str | None) -> Any:
         raise InvokeError(f"the event {source} is not JSON: {error}") from error
 
 
-def running_api(host: str, port: int) -> dict[str, Any] | None:
-    """A running local API's function settings, or None when none answers there."""
+def running_store(host: str, port: int) -> str | None:
+    """The DynamoDB endpoint of a local API running there, or None when none answers."""
     host_part = f"[{host}]" if ":" in host else host
-    url = f"http://{host_part}:{port}{FUNCTIONS_PATH}"
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            settings: dict[str, Any] = json.loads(response.read())
-    except (urllib.error.URLError, OSError, ValueError):
+        with urllib.request.urlopen(f"http://{host_part}:{port}{HEALTH_PATH}", timeout=3) as answer:
+            endpoint = json.loads(answer.read()).get("dynamodbEndpoint")
+    except (urllib.error.URLError, OSError, ValueError, AttributeError):
         return None
-    return settings
-
-
-def _template_variables(
-    template: LocalTemplate, spec: FunctionSpec, region: str, aws: dict[str, str]
-) -> dict[str, str]:
-    """The function's variables as the local API would give them (tables under their
-    template names), on the AWS settings ``aws``."""
-    resolver = template.resolver(region)
-    physical: dict[str, str] = {}
-    attributes: dict[tuple[str, str], str] = {}
-    for table in template.tables:
-        plan = plan_table(table, resolver)
-        physical[plan.logical_id] = plan.name
-        attributes[(plan.logical_id, "Arn")] = (
-            f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{plan.name}"
-        )
-    resolved = template.resolver(region, None, physical, attributes)
-    parent = {name: os.environ[name] for name in PROCESS_BASICS if name in os.environ}
-    parent.update(aws)
-    parent.update({k: v for k, v in os.environ.items() if k.startswith("POWERTOOLS_")})
-    return function_variables(
-        spec, resolved.resolve(dict(spec.environment)), region, SecretValues(), parent
-    )
-
-
-def ensure_tables(template: LocalTemplate, region: str, endpoint: str) -> list[str]:
-    """Create the template's tables at ``endpoint`` where they are missing."""
-    plans = [plan_table(table, template.resolver(region)) for table in template.tables]
-    return TableProvisioner(client("dynamodb", region, endpoint), plans).ensure()
+    return endpoint if isinstance(endpoint, str) else None
 
 
 def invoke(
-    template: LocalTemplate,
+    template: Path,
     function: str,
     event: Any,
     *,
@@ -103,37 +60,26 @@ def invoke(
     dynamodb_endpoint: str | None,
     host: str,
     port: int,
-    echo: Any = None,
+    echo: Callable[[str], None] | None = None,
 ) -> tuple[Invocation, str]:
     """Run ``function`` once on ``event``; its invocation and where its DynamoDB was."""
-    spec = template.functions.get(function)
-    if spec is None:
-        known = ", ".join(sorted(template.functions))
+    where = f"DynamoDB at {dynamodb_endpoint}"
+    if dynamodb_endpoint is None and (dynamodb_endpoint := running_store(host, port)):
+        where = f"the local API's DynamoDB ({dynamodb_endpoint}, port {port})"
+    elif dynamodb_endpoint is None:
+        where = f"an empty embedded DynamoDB (no local API answered on port {port})"
+    settings = DeploymentSettings(
+        template, region=region, dynamodb_endpoint=dynamodb_endpoint, built=True
+    )
+    deployment = LocalDeployment(settings, echo=echo)
+    if function not in deployment.stack.functions:
+        known = ", ".join(sorted(deployment.stack.functions))
         raise InvokeError(f"the template has no function {function} (it has: {known})")
-    embedded: EmbeddedAws | None = None
+    deployment.start(user_pools=False)
     try:
-        if dynamodb_endpoint is not None:
-            aws = isolated_settings(region, dynamodb_endpoint, dynamodb_endpoint)
-            ensure_tables(template, region, dynamodb_endpoint)
-            variables = _template_variables(template, spec, region, aws)
-            where = f"DynamoDB at {dynamodb_endpoint}"
-        elif (settings := running_api(host, port)) is not None and function in settings.get(
-            "functions", {}
-        ):
-            variables = dict(settings["functions"][function])
-            basics = {name: os.environ[name] for name in PROCESS_BASICS if name in os.environ}
-            variables.update(basics)
-            where = f"the local API's DynamoDB ({settings['dynamodbEndpoint']}, port {port})"
-        else:
-            embedded = EmbeddedAws()
-            endpoint = embedded.start()
-            ensure_tables(template, region, endpoint)
-            aws = isolated_settings(region, endpoint, endpoint)
-            variables = _template_variables(template, spec, region, aws)
-            where = f"an empty embedded DynamoDB (no local API answered on port {port})"
-        emulator = prepare(template.path, echo=echo)
-        with emulator.function(spec, variables) as environment:
+        assert deployment.emulator is not None  # noqa: S101 - built=True made it
+        chosen = deployment.functions[function]
+        with deployment.emulator.function(chosen.spec, chosen.variables) as environment:
             return environment.invoke(event), where
     finally:
-        if embedded is not None:
-            embedded.stop()
+        deployment.stop()

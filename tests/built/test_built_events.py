@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from session_actions.repository import SessionRepository
-from sessions_local.aws_local import client
-from sessions_local.emulator import EmulatedFunction, Emulator, parse_report
-from sessions_local.template import LocalTemplate
+from sessions_local.aws.embedded import client
+from sessions_local.runtimes.emulator import EmulatedFunction, Emulator, parse_report
+from sessions_local.stack import Stack
 
 from tests.built.conftest import REGION
 from tests.cloudformation import ROOT
@@ -50,7 +50,7 @@ def seed(endpoint: str, event: dict[str, Any]) -> None:
 
 
 def emulated(
-    emulator: Emulator, template: LocalTemplate, variables: dict[str, dict[str, str]], name: str
+    emulator: Emulator, template: Stack, variables: dict[str, dict[str, str]], name: str
 ) -> EmulatedFunction:
     """One environment of the built function; its log goes to stderr, shown when a test fails."""
     return emulator.function(template.functions[name], variables[name])
@@ -73,7 +73,7 @@ def test_the_build_is_this_machines_and_precompiled(emulator: Emulator) -> None:
 def test_function_answers_its_event(
     name: str,
     emulator: Emulator,
-    local_template: LocalTemplate,
+    stack: Stack,
     variables: dict[str, dict[str, str]],
     dynamodb: str,
 ) -> None:
@@ -81,7 +81,7 @@ def test_function_answers_its_event(
     event = load_event(name)
     if event["pathParameters"]:
         seed(dynamodb, event)
-    with emulated(emulator, local_template, variables, logical_id) as function:
+    with emulated(emulator, stack, variables, logical_id) as function:
         invocation = function.invoke(event)
 
     assert invocation.error is None, invocation.payload
@@ -105,16 +105,16 @@ def test_function_answers_its_event(
     assert report.cold
     assert report.init_ms is not None
     assert 0 < report.init_ms < report.duration_ms
-    assert report.memory_mb == local_template.functions[logical_id].memory_mb
+    assert report.memory_mb == stack.functions[logical_id].memory_mb
 
 
 def test_a_missing_session_is_a_problem_and_the_second_call_is_warm(
-    emulator: Emulator, local_template: LocalTemplate, variables: dict[str, dict[str, str]]
+    emulator: Emulator, stack: Stack, variables: dict[str, dict[str, str]]
 ) -> None:
     stored = load_event("get_session")["pathParameters"]["id"]
     text = (ROOT / "events" / "get_session.json").read_text()
     event = json.loads(text.replace(stored, "01M8K9AJ8RETQRSM13Y7XM8D3B"))  # path and parameter
-    with emulated(emulator, local_template, variables, "GetSessionFunction") as function:
+    with emulated(emulator, stack, variables, "GetSessionFunction") as function:
         first = function.invoke(event)
         second = function.invoke(event)
     for invocation in (first, second):
@@ -129,19 +129,19 @@ def test_a_missing_session_is_a_problem_and_the_second_call_is_warm(
 
 
 def test_a_function_error_is_lambdas_error_object(
-    emulator: Emulator, local_template: LocalTemplate, variables: dict[str, dict[str, str]]
+    emulator: Emulator, stack: Stack, variables: dict[str, dict[str, str]]
 ) -> None:
     """An event that is not an API Gateway event at all makes the handler raise."""
-    with emulated(emulator, local_template, variables, "GetSessionFunction") as function:
+    with emulated(emulator, stack, variables, "GetSessionFunction") as function:
         invocation = function.invoke("not an event")
     assert invocation.error is not None
     assert "errorMessage" in invocation.payload
 
 
 def test_nothing_of_the_development_virtualenv_is_on_the_path(
-    emulator: Emulator, local_template: LocalTemplate, variables: dict[str, dict[str, str]]
+    emulator: Emulator, stack: Stack, variables: dict[str, dict[str, str]]
 ) -> None:
-    function = emulated(emulator, local_template, variables, "GetSessionFunction")
+    function = emulated(emulator, stack, variables, "GetSessionFunction")
     environment = function.environment()
     path = environment["PYTHONPATH"].split(":")
     build = emulator.build.root

@@ -19,7 +19,7 @@ from session_actions.idempotency import check_key
 from session_actions.lambda_api import expected_version
 from session_actions.models import SessionCreate, SessionUpdate
 from session_actions.timestamps import UTC_TIMESTAMP_REGEX
-from sessions_local.openapi import DOCUMENT
+from sessions_openapi import DOCUMENT
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sessions_local.openapi import DOCUMENT, ROOT, build_document, render
+from sessions_openapi import DOCUMENT, ROOT, build_document, render
 
 # The route table of the contract: method and path -> success and error statuses.
 ROUTE_TABLE = {
@@ -57,7 +57,7 @@ def test_generator_needs_no_environment_and_no_aws(tmp_path: Path) -> None:
     # Importing the five handler modules must have no side effects: no env vars, no clients.
     bare_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "sessions_local.openapi", "--check"],
+        [sys.executable, "-m", "sessions_openapi", "--check"],
         cwd=ROOT,
         env=bare_env,
         capture_output=True,

@@ -123,7 +123,10 @@ def test_token_command_gives_the_same_user_for_the_same_name(local_api: LocalApi
     assert carol["sub"] == claims_of(second.stdout.strip())["sub"]
     assert carol["sub"] != claims_of(other.stdout.strip())["sub"]
     assert carol["token_use"] == "id"
-    assert carol["cognito:username"] == "carol"
+    # The template's pool signs in by email: "carol" is carol@example.com, and its username is
+    # the user's id, as in Cognito.
+    assert carol["email"] == "carol@example.com"
+    assert carol["cognito:username"] == carol["sub"]
     assert carol["exp"] - carol["iat"] == 3600, "the template's app client: 60 minutes"
     assert local_api.request("GET", "/sessions", token=first.stdout.strip()).status == 200
 

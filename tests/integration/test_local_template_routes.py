@@ -25,6 +25,7 @@ Parameters:
     Default: https://echo.example
 Globals:
   Function:
+    Runtime: python3.13
     Handler: app.handler
     CodeUri: echo/
     Environment:

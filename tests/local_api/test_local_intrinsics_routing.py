@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sessions_local.intrinsics import Resolver
-from sessions_local.routing import RouteTable
-from sessions_local.template import RouteSpec
+from sessions_local.gateway.routing import RouteTable
+from sessions_local.stack import RouteSpec
+from sessions_local.stack.intrinsics import Resolver
 
 
 def resolver() -> Resolver:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sessions_local.functions import ProxyResponse
-from sessions_local.origins import LocalOrigins, canonical_origin, is_loopback_origin
+from sessions_local.gateway.origins import LocalOrigins, canonical_origin, is_loopback_origin
+from sessions_local.runtimes.pool import ProxyResponse
 
 CONFIGURED = "https://app.example.com"
 

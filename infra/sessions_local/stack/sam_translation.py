@@ -15,6 +15,7 @@ An invalid template exits 2 with SAM's message on stderr.
 import json
 import logging
 import sys
+from typing import Any
 
 LOCAL_BUCKET = "s3://sessions-local/"
 CODE_PROPERTIES = {
@@ -23,13 +24,13 @@ CODE_PROPERTIES = {
 }
 
 
-def _mark_local(properties, key):  # type: ignore[no-untyped-def]
+def _mark_local(properties: dict[str, Any], key: str) -> None:
     value = properties.get(key)
     if isinstance(value, str) and not value.startswith("s3://"):
         properties[key] = LOCAL_BUCKET + value
 
 
-def expand(path):  # type: ignore[no-untyped-def]
+def expand(path: str) -> Any:
     from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
     from samcli.lib.intrinsic_resolver.intrinsics_symbol_table import IntrinsicsSymbolTable
     from samcli.yamlhelper import yaml_parse
@@ -41,7 +42,7 @@ def expand(path):  # type: ignore[no-untyped-def]
     return json.loads(json.dumps(result.expanded_template, default=str))
 
 
-def translate(expanded):  # type: ignore[no-untyped-def]
+def translate(expanded: Any) -> Any:
     from boto3.session import Session
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
@@ -63,7 +64,7 @@ def translate(expanded):  # type: ignore[no-untyped-def]
     )
 
 
-def main(argv):  # type: ignore[no-untyped-def]
+def main(argv: list[str]) -> int:
     from samtranslator.public.exceptions import InvalidDocumentException
 
     logging.disable(logging.WARNING)  # the translator's notes about feature toggles
@@ -71,7 +72,9 @@ def main(argv):  # type: ignore[no-untyped-def]
     path = next(arg for arg in argv if not arg.startswith("--"))
     try:
         expanded = expand(path)
-        output = expanded if expanded_only else {"expanded": expanded, "translated": translate(expanded)}
+        output = (
+            expanded if expanded_only else {"expanded": expanded, "translated": translate(expanded)}
+        )
     except InvalidDocumentException as error:
         causes = " ".join(str(cause) for cause in error.causes)
         print(f"{error} {causes}".strip(), file=sys.stderr)

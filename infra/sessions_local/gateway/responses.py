@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from sessions_local.functions import ProxyResponse
+from sessions_local.runtimes.pool import ProxyResponse
 
 PROBLEM_JSON = "application/problem+json"
-DEFAULT_ALLOW_HEADERS = "Authorization,Content-Type,If-Match,Idempotency-Key"
 EXPOSE_HEADERS = "ETag,Location,X-Request-Id"
 _CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_.]+))")
 
@@ -36,9 +35,6 @@ class Rendered:
 @dataclass(frozen=True)
 class Cors:
     allow_origin: str
-    allow_headers: str = DEFAULT_ALLOW_HEADERS
-    allow_methods: str | None = None  # None: the resource's own methods
-    max_age: str | None = None
     allow_credentials: bool = False
 
     def headers(self) -> list[tuple[str, str]]:
@@ -154,17 +150,3 @@ def problem(
         *extra_headers,
     ]
     return ProxyResponse(status.value, headers, json.dumps(body).encode())
-
-
-def preflight(methods: Iterable[str], request_id: str, cors: Cors) -> ProxyResponse:
-    """The answer to a CORS preflight, as SAM's generated OPTIONS mock gives it."""
-    allowed = cors.allow_methods or ",".join([*methods, "OPTIONS"])
-    headers = [
-        *cors.headers(),
-        ("Access-Control-Allow-Methods", allowed),
-        ("Access-Control-Allow-Headers", cors.allow_headers),
-        ("X-Request-Id", request_id),
-    ]
-    if cors.max_age is not None:
-        headers.append(("Access-Control-Max-Age", cors.max_age))
-    return ProxyResponse(HTTPStatus.OK.value, headers, b"")

@@ -22,7 +22,6 @@ One emulator serves one invocation at a time; start one per cold start to be mea
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import http.client
 import json
@@ -36,13 +35,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sessions_local.cfn_yaml import load_template
-from sessions_local.template import FunctionSpec
+from sessions_local.stack import FunctionSpec, translate
 
 # Lambda's names for the two instruction sets, by what this machine reports.
 ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
@@ -84,6 +82,8 @@ def native_architecture() -> str:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """One build at a time per folder, across processes (a test run and a `serve --built`)."""
+    import fcntl  # POSIX only, like the emulator itself
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -117,39 +117,24 @@ def _tree(root: Path, folder: Path) -> list[tuple[str, Path]]:
 
 @dataclass(frozen=True)
 class Build:
-    """The output of one ``sam build``: a folder per function and per layer."""
+    """The output of one ``sam build``: a folder per function and per layer, and the built
+    template, whose translation says which folder each function and layer runs from."""
 
-    root: Path  # holds <LogicalId>/ and the built template.yaml
+    root: Path
     architecture: str
-    layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # function -> layer ids
 
-    def code_dir(self, logical_id: str) -> Path:
-        """What Lambda extracts to ``/var/task`` for this function."""
-        return self.root / logical_id
-
-    def layer_dirs(self, logical_id: str) -> list[Path]:
-        """The function's layers' folders on ``sys.path``, in the template's order, as Lambda
-        adds them from ``/opt``: ``python`` and ``python/lib/python3.13/site-packages``."""
-        found: list[Path] = []
-        for layer in self.layers.get(logical_id, ()):
-            base = self.root / layer / "python"
-            candidates = (base, base / "lib" / "python3.13" / "site-packages")
-            found.extend(path for path in candidates if path.is_dir())
-        return found
+    @property
+    def template(self) -> Path:
+        return self.root / "template.yaml"
 
 
-def _function_layers(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """Each function's layers (logical ids of layers this template builds), Globals merged."""
-    resources = document.get("Resources") or {}
-    default = ((document.get("Globals") or {}).get("Function") or {}).get("Layers") or []
-    found = {}
-    for logical_id, resource in resources.items():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        layers = (resource.get("Properties") or {}).get("Layers", default) or []
-        refs = [layer.get("Ref") for layer in layers if isinstance(layer, dict)]
-        found[logical_id] = tuple(str(ref) for ref in refs if ref in resources)
-    return found
+def python_paths(layer: Path) -> list[Path]:
+    """A layer's folders on ``sys.path``, as Lambda adds them from ``/opt``: ``python`` and
+    ``python/lib/python3.13/site-packages``; a layer's unbuilt source folder is itself."""
+    base = layer / "python"
+    if not base.is_dir():
+        return [layer]
+    return [path for path in (base, base / "lib" / "python3.13" / "site-packages") if path.is_dir()]
 
 
 def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str, Path]]:
@@ -202,8 +187,8 @@ def build(
     architecture = architecture or native_architecture()
     output = (output or root / ".aws-sam" / "native" / architecture).resolve()
     build_dir = output / "build"
-    document = load_template(template)
-    result = Build(build_dir, architecture, _function_layers(document))
+    document = translate(template, root=root)["expanded"]
+    result = Build(build_dir, architecture)
     digest = _digest(_build_inputs(template, document), architecture)
     stamp = output / "inputs.sha256"
     with _locked(output / "build.lock"):
@@ -644,8 +629,8 @@ class Emulator:
         """An execution environment of the template function ``spec`` (not started yet)."""
         return self.environment(
             spec.logical_id,
-            self.build.code_dir(spec.logical_id),
-            self.build.layer_dirs(spec.logical_id),
+            spec.code_uri,
+            [path for layer in spec.layers for path in python_paths(layer)],
             spec.handler,
             variables,
             timeout_s=spec.timeout_s,

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sessions_local.template import FunctionSpec
+from sessions_local.stack import FunctionSpec
 
 # Outside Lambda there is no X-Ray daemon; metrics (EMF) lines would drown the request log.
 LOCAL_DEFAULTS = {

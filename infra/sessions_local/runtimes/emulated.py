@@ -1,7 +1,7 @@
 """The local API's functions as they ship: ``sam build`` output under the runtime emulator.
 
-:class:`BuiltFunction` is a :class:`~sessions_local.functions.LocalFunction` whose execution
-environments are :class:`~sessions_local.emulator.EmulatedFunction` s: the same pool (one
+:class:`BuiltFunction` is a :class:`~sessions_local.runtimes.pool.LocalFunction` whose execution
+environments are :class:`~sessions_local.runtimes.emulator.EmulatedFunction` s: the same pool (one
 request per environment at a time, more environments when all are busy), the same proxy-response
 checks, but the code is the build folder with its layer and the runtime's packages, run by
 ``awslambdaric`` as Lambda's Python runtime runs it (``sessions-local serve --built``).
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sessions_local.emulator import EmulatedFunction, Emulator, EmulatorError
-from sessions_local.functions import ExecutionEnvironment, FunctionFailed, LocalFunction
-from sessions_local.template import FunctionSpec
+from sessions_local.runtimes.emulator import EmulatedFunction, Emulator, EmulatorError
+from sessions_local.runtimes.pool import ExecutionEnvironment, FunctionFailed, LocalFunction
+from sessions_local.stack import FunctionSpec
 
 
 class EmulatedEnvironment:

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from sessions_local.template import HTTP_METHODS, RouteSpec
+from sessions_local.stack import RouteSpec
+from sessions_local.stack.model import HTTP_METHODS
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,42 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
+import uuid
 import warnings
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sessions_local.events import LambdaContext
+from sessions_local.stack import ACCOUNT_ID
+
+
+class LambdaContext:
+    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
+
+    def __init__(
+        self,
+        function_name: str,
+        memory_mb: int,
+        timeout_s: int,
+        region: str,
+        aws_request_id: str | None = None,
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = aws_request_id or str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def _lambda_json(value: Any) -> Any:
@@ -30,7 +60,9 @@ def _lambda_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def run(connection: Connection, code_uri: str, handler: str, environment: dict[str, str]) -> None:
+def run(
+    connection: Connection, search_path: list[str], handler: str, environment: dict[str, str]
+) -> None:
     """The environment's main loop (the target of the child process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
@@ -38,8 +70,8 @@ def run(connection: Connection, code_uri: str, handler: str, environment: dict[s
     if environment.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
         # Nothing is published locally, so Powertools' "no metrics to publish" says nothing.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-    os.chdir(code_uri)
-    sys.path.insert(0, code_uri)
+    os.chdir(search_path[0])
+    sys.path[:0] = search_path
     module_name, _, attribute = handler.rpartition(".")
     try:
         function = getattr(importlib.import_module(module_name), attribute)

@@ -23,12 +23,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
-from types import ModuleType
+from pathlib import Path
 from typing import Any, Protocol
 
-from sessions_local import sandbox
-from sessions_local.modules import load_module
-from sessions_local.template import FunctionSpec
+from sessions_local.runtimes import sandbox
+from sessions_local.runtimes.emulator import python_paths
+from sessions_local.stack import FunctionSpec
 
 log = logging.getLogger("sessions_local")
 
@@ -84,10 +84,10 @@ def _process_context() -> BaseContext:
 
 def start_process_server() -> None:
     """Start the server environments fork from (its imports take a moment: start it early)."""
-    from multiprocessing import forkserver
+    if _process_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
 
-    _process_context()
-    forkserver.ensure_running()
+        forkserver.ensure_running()
 
 
 class ExecutionEnvironment(Protocol):
@@ -110,7 +110,7 @@ class Environment:
         self._connection, child = context.Pipe()
         self._process = context.Process(  # type: ignore[attr-defined]
             target=sandbox.run,
-            args=(child, str(spec.code_uri), spec.handler, dict(variables)),
+            args=(child, _search_path(spec), spec.handler, dict(variables)),
             name=f"{spec.logical_id}-environment",
             daemon=True,
         )
@@ -172,6 +172,8 @@ class LocalFunction:
         region: str,
         variables: Mapping[str, str],
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+        *,
+        watch: bool = False,
     ) -> None:
         self.spec = spec
         self.region = region
@@ -181,25 +183,44 @@ class LocalFunction:
         self._started = 0
         self._stopping = False
         self._condition = threading.Condition()
-        self._inspected: ModuleType | None = None
+        # Source code changes retire the environments that loaded the old code.
+        self._watch = SourceWatch(spec) if watch else None
+        self._generation = 0
 
     @property
     def name(self) -> str:
         return self.spec.logical_id
 
-    def _acquire(self) -> ExecutionEnvironment:
+    def _reload_if_changed(self) -> None:
+        """After a change to the function's or its layers' code, idle environments stop and
+        busy ones stop when they finish: the next request cold-starts on the new code."""
+        changed = self._watch.changed() if self._watch is not None else None
+        if changed is None:
+            return
+        log.info("%s: %s changed; the next request runs the new code", self.name, changed)
+        with self._condition:
+            self._generation += 1
+            idle, self._idle = self._idle, []
+            self._started -= len(idle)
+            self._condition.notify_all()
+        for environment in idle:
+            environment.stop()
+
+    def _acquire(self) -> tuple[ExecutionEnvironment, int]:
+        self._reload_if_changed()
         with self._condition:
             while True:
                 if self._stopping:
                     raise FunctionFailed(f"{self.name} is stopping")
                 if self._idle:
-                    return self._idle.pop()
+                    return self._idle.pop(), self._generation
                 if self._started < self.max_environments:
                     self._started += 1
                     break
                 self._condition.wait()
+            generation = self._generation
         try:
-            return self.start_environment()  # a cold start
+            return self.start_environment(), generation  # a cold start
         except BaseException:
             with self._condition:
                 self._started -= 1
@@ -210,9 +231,10 @@ class LocalFunction:
         """A new environment of this function, its handler loaded (or loading)."""
         return Environment(self.spec, self.variables)
 
-    def _release(self, environment: ExecutionEnvironment) -> None:
+    def _release(self, environment: ExecutionEnvironment, generation: int) -> None:
         with self._condition:
-            if environment.alive and not self._stopping:
+            current = generation == self._generation
+            if environment.alive and current and not self._stopping:
                 self._idle.append(environment)
             else:
                 self._started -= 1
@@ -221,10 +243,10 @@ class LocalFunction:
 
     def warm(self) -> None:
         """Start one environment now (and so surface import errors at start-up)."""
-        self._release(self._acquire())
+        self._release(*self._acquire())
 
     def invoke(self, event: Mapping[str, Any]) -> ProxyResponse:
-        environment = self._acquire()
+        environment, generation = self._acquire()
         context = {
             "function_name": self.name,
             "memory_mb": self.spec.memory_mb,
@@ -235,7 +257,7 @@ class LocalFunction:
         try:
             result = environment.invoke(event, context)
         finally:
-            self._release(environment)
+            self._release(environment, generation)
         return to_proxy_response(result, self.name)
 
     def stop(self) -> None:
@@ -245,19 +267,6 @@ class LocalFunction:
             self._condition.notify_all()
         for environment in idle:
             environment.stop()
-
-    def inspect(self) -> ModuleType:
-        """The handler module imported into this process, only to read what it declares."""
-        if self._inspected is not None:
-            return self._inspected
-        module_path, _, _ = self.spec.handler.rpartition(".")
-        file = self.spec.code_uri.joinpath(*module_path.split(".")).with_suffix(".py")
-        try:
-            module = load_module(f"sessions_local_inspected_{self.name}", file)
-        except Exception as error:
-            raise FunctionFailed(f"{self.name}: importing {file} failed: {error!r}") from error
-        self._inspected = module
-        return module
 
 
 def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
@@ -300,3 +309,36 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _search_path(spec: FunctionSpec) -> list[str]:
+    """The function's code folder, then its layers', as Lambda orders ``sys.path``."""
+    return [
+        str(spec.code_uri),
+        *(str(path) for layer in spec.layers for path in python_paths(layer)),
+    ]
+
+
+class SourceWatch:
+    """The modification times of a function's and its layers' source files."""
+
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.folders = [spec.code_uri, *spec.layers]
+        self._seen = self._snapshot()
+
+    def _snapshot(self) -> dict[Path, int]:
+        return {
+            path: path.stat().st_mtime_ns
+            for folder in self.folders
+            for path in folder.rglob("*.py")
+            if "__pycache__" not in path.parts
+        }
+
+    def changed(self) -> str | None:
+        """The first file added, changed or removed since the last look, or None."""
+        now = self._snapshot()
+        if now == self._seen:
+            return None
+        before, self._seen = self._seen, now
+        differing = {p for p in now.keys() | before.keys() if now.get(p) != before.get(p)}
+        return str(min(differing))

@@ -6,9 +6,9 @@ five operations, publishes the schema of every model they refer to (pydantic's o
 Schema of the very models the functions validate with), and adds what lives outside the
 functions: the Cognito authorizer's security scheme.
 
-    python -m sessions_local.openapi            print the document
-    python -m sessions_local.openapi --write    write docs/openapi.json
-    python -m sessions_local.openapi --check    exit 1 when docs/openapi.json is not current
+    python -m sessions_openapi            print the document
+    python -m sessions_openapi --write    write docs/openapi.json
+    python -m sessions_openapi --check    exit 1 when docs/openapi.json is not current
 
 Importing a handler module needs no environment and touches no AWS, so neither does this.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 from session_actions.routes import Route
 
-from sessions_local.modules import load_module
+from sessions_openapi.modules import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -147,7 +147,7 @@ def render(document: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sessions_local.openapi", description=__doc__.splitlines()[0]
+        prog="python -m sessions_openapi", description=__doc__.splitlines()[0]
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", action="store_true", help=f"write {DOCUMENT.relative_to(ROOT)}")
@@ -170,7 +170,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

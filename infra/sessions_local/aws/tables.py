@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sessions_local.intrinsics import Resolver
-from sessions_local.template import LocalTemplate, TableSpec
+from sessions_local.stack import Stack, TableSpec
+from sessions_local.stack.intrinsics import Resolver
 
-_SIMPLE_TYPES = {"String": "S", "Number": "N", "Binary": "B"}
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
 # How a DynamoDB-compatible store answers an operation it does not implement.
 _NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "NotImplementedException"})
@@ -36,22 +35,11 @@ def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
     """The CreateTable request for one template table."""
     properties = resolver.resolve(dict(spec.properties))
     name = str(properties.get("TableName") or spec.logical_id)
-    if spec.simple:
-        key = properties.get("PrimaryKey") or {"Name": "id", "Type": "String"}
-        create: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": [
-                {"AttributeName": key["Name"], "AttributeType": _SIMPLE_TYPES[key["Type"]]}
-            ],
-            "KeySchema": [{"AttributeName": key["Name"], "KeyType": "HASH"}],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        return TablePlan(spec.logical_id, name, create, None)
     throughput = properties.get("ProvisionedThroughput")
     provisioned = properties.get("BillingMode") == "PROVISIONED" or (
         "BillingMode" not in properties and throughput is not None
     )
-    create = {
+    create: dict[str, Any] = {
         "TableName": name,
         "AttributeDefinitions": properties["AttributeDefinitions"],
         "KeySchema": properties["KeySchema"],
@@ -83,7 +71,7 @@ def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
 
 
 def create_template_tables(
-    client: Any, template: LocalTemplate, region: str, names: Mapping[str, str]
+    client: Any, template: Stack, region: str, names: Mapping[str, str]
 ) -> None:
     """The template's tables (keys, indexes, time to live), under the names ``names`` gives.
 

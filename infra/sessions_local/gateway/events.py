@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from sessions_local.intrinsics import ACCOUNT_ID
+from sessions_local.stack.intrinsics import ACCOUNT_ID
 
 API_ID = "local"
 
@@ -156,30 +156,3 @@ def build_event(
         "body": body,
         "isBase64Encoded": is_base64,
     }
-
-
-class LambdaContext:
-    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
-
-    def __init__(
-        self,
-        function_name: str,
-        memory_mb: int,
-        timeout_s: int,
-        region: str,
-        aws_request_id: str | None = None,
-    ) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
-        self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = aws_request_id or str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        self.identity = None
-        self.client_context = None
-        self.tenant_id = None
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -8,6 +8,7 @@ request id.
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -16,10 +17,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from sessions_local.events import IncomingRequest
-from sessions_local.gateway import GATEWAY, MAX_PAYLOAD_BYTES, Outcome, too_large
-from sessions_local.origins import LocalOrigins
-from sessions_local.responses import GatewayResponses
+from sessions_local.gateway.events import IncomingRequest
+from sessions_local.gateway.local_gateway import GATEWAY, MAX_PAYLOAD_BYTES, Outcome, too_large
+from sessions_local.gateway.origins import LocalOrigins
+from sessions_local.gateway.responses import GatewayResponses
 
 log = logging.getLogger("sessions_local")
 access_log = logging.getLogger("sessions_local.access")
@@ -38,22 +39,31 @@ class BodyTooLarge(Exception):
 
 class LocalHttpServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = True
-    # socketserver's backlog of 5 resets connections when a client opens 20 at once.
-    request_queue_size = 128
 
     def __init__(
         self,
-        address: tuple[str, int],
+        listening: socket.socket,
         app: Application,
         responses: GatewayResponses,
         origins: LocalOrigins | None = None,
     ) -> None:
-        super().__init__(address, RequestHandler)
+        """Serve on a socket already listening (see :func:`listen`)."""
+        address = listening.getsockname()[:2]
+        super().__init__(address, RequestHandler, bind_and_activate=False)
+        self.socket.close()
+        self.socket, self.server_address = listening, address
+        self.server_name, self.server_port = str(address[0]), int(address[1])
         self.app = app
         self.responses = responses
         # None: every response goes out with the configured CORS origin, as deployed.
         self.origins = origins
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket (0 picks a free port); OSError when the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # socketserver's backlog of 5 resets connections when a client opens 20 at once.
+    return socket.create_server((host, port), family=family, backlog=128)
 
 
 class RequestHandler(BaseHTTPRequestHandler):

@@ -1,11 +1,9 @@
 """The gateway: from an HTTP request to a function's response, in API Gateway's order.
 
 1. route: no resource matches the path, 404 (MISSING_AUTHENTICATION_TOKEN); a method the
-   resource has no function for, the template's mock integration for that method (such as a
-   CORS preflight ``OPTIONS``, which wins over an ``ANY`` route) or for ``ANY``, behind the
-   authorizer SAM gives it (the default one; none on ``OPTIONS`` with
-   ``AddDefaultAuthorizerToCorsPreflight: false``); an ``OPTIONS`` without a mock, the CORS
-   preflight SAM's ``Cors`` adds, without a token; else 405;
+   resource has no function for, the mock integration for that method (such as a CORS
+   preflight ``OPTIONS``, which wins over an ``ANY`` route; SAM's ``Cors`` makes those too)
+   or for ``ANY``, behind the authorizer its method has in SAM's translation; else 405;
 2. body: larger than API Gateway's 10 MB payload limit, REQUEST_TOO_LARGE (413 by default);
 3. authorizer: a missing or bad ID token, 401 (UNAUTHORIZED), and the function is not called;
 4. the function, with a proxy event; its response is passed on as it is (plus API Gateway's
@@ -23,11 +21,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from sessions_local.events import IncomingRequest, build_event
-from sessions_local.functions import FunctionFailed, LocalFunction, ProxyResponse
-from sessions_local.responses import GatewayResponses, Rendered, preflight
-from sessions_local.routing import Resource, RouteTable
-from sessions_local.tokens import TokenRejected, TokenVerifier, gateway_claims
+from sessions_local.gateway.authorizer import TokenRejected, TokenVerifier, gateway_claims
+from sessions_local.gateway.events import IncomingRequest, build_event
+from sessions_local.gateway.responses import GatewayResponses, Rendered
+from sessions_local.gateway.routing import Resource, RouteTable
+from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
 
 log = logging.getLogger("sessions_local")
 
@@ -68,7 +66,6 @@ class LocalGateway:
         binary_media_types: tuple[str, ...] = (),
         before_invoke: Callable[[], object] | None = None,
         port: int = 0,
-        cors_declared: bool = False,
     ) -> None:
         self.routes = routes
         self.functions = functions
@@ -79,7 +76,6 @@ class LocalGateway:
         self.binary_media_types = binary_media_types
         self.before_invoke = before_invoke
         self.port = port
-        self.cors_declared = cors_declared
 
     def _refuse(
         self,
@@ -161,15 +157,6 @@ class LocalGateway:
         if request.method not in resource.methods and (resource.path, request.method) in self.mocks:
             # A method declared in the DefinitionBody (this API's preflight) wins over ANY.
             return self._unrouted_method(request, resource)
-        if (
-            request.method == "OPTIONS"
-            and "OPTIONS" not in resource.methods
-            and (route is None or self.cors_declared)
-        ):
-            # SAM's Cors adds an OPTIONS method to every path, which wins over an ANY route.
-            methods = resource.allowed_methods()
-            response = preflight(methods, request.request_id, self.responses.cors)
-            return Outcome(response, GATEWAY, "CORS preflight")
         if route is None:
             return self._unrouted_method(request, resource)
         if len(request.body) > MAX_PAYLOAD_BYTES:

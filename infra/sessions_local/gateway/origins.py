@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from sessions_local.functions import ProxyResponse
+from sessions_local.runtimes.pool import ProxyResponse
 
 _ALLOW_ORIGIN = "access-control-allow-origin"
 ANY_ORIGIN = "*"

@@ -1,0 +1,46 @@
+"""``/docs``: a Swagger UI for the committed ``docs/openapi.json`` (served at ``/openapi.json``).
+
+Swagger UI's script and stylesheet are the copies Powertools ships, served from this process:
+the page works offline.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+ASSETS = {
+    "swagger-ui-bundle.min.js": "text/javascript; charset=utf-8",
+    "swagger-ui.min.css": "text/css; charset=utf-8",
+}
+_ASSET_PACKAGE = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
+
+SWAGGER_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Sessions API (local)</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.min.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.min.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: "/openapi.json",
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      persistAuthorization: true,
+      layout: "BaseLayout",
+      servers: [{url: window.location.origin}]
+    });
+  </script>
+</body>
+</html>
+"""
+
+
+def swagger_asset(name: str) -> tuple[bytes, str] | None:
+    """One of Swagger UI's files and its content type, or None for any other name."""
+    if name not in ASSETS:
+        return None
+    return resources.files(_ASSET_PACKAGE).joinpath(name).read_bytes(), ASSETS[name]
