@@ -30,7 +30,9 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-setup: $(STAMP)
+# The project's venv, and SAM CLI's own: the local API reads the template through AWS SAM's
+# translator, which pins its own pydantic and boto3.
+setup: $(STAMP) $(SAM_VENV)/.installed
 
 lint: setup
 	$(BIN)/ruff check .
@@ -49,7 +51,7 @@ $(DYNALITE_STAMP): $(DYNALITE)/package.json $(DYNALITE)/package-lock.json
 
 # tests/built runs the `sam build` output under the Lambda runtime emulator, which ships inside
 # the SAM CLI package; the integration suite runs again against `sessions-local serve --built`.
-unit: setup $(SAM_VENV)/.installed $(DYNALITE_STAMP)
+unit: setup $(DYNALITE_STAMP)
 	$(BIN)/pytest
 	$(BIN)/pytest --built --store embedded tests/integration
 

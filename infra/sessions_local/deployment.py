@@ -19,8 +19,8 @@ from sessions_local.runtimes.variables import SecretValues, function_variables
 from sessions_local.stack import ACCOUNT_ID, FunctionSpec, Resolver, Stack, read_stack
 
 if TYPE_CHECKING:
+    from sessions_local.aws.userpool import LocalUserPool
     from sessions_local.runtimes.emulator import Emulator
-    from sessions_local.userpool import LocalUserPool
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,8 @@ class LocalDeployment:
 
     def _create_user_pools(self, endpoint: str) -> dict[str, LocalUserPool]:
         """One local pool for each user pool a Cognito authorizer names."""
+        from sessions_local.aws.userpool import LocalUserPool
         from sessions_local.stack import ClientSpec, UserPoolSpec
-        from sessions_local.userpool import LocalUserPool
 
         cognito = client("cognito-idp", self.settings.region, endpoint)
         resolver = self.stack.resolver(self.settings.region, self.overrides)

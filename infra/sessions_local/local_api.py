@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.deployment import LocalDeployment
 from sessions_local.gateway.authorizer import TokenVerifier
@@ -171,7 +173,12 @@ class LocalApi:
             username, ttl = parse_token_request(request.body)
         except TokenRequestError as error:
             return self._problem(request, HTTPStatus.BAD_REQUEST, str(error))
-        issued = self.token_pool.issue_id_token(username, ttl)
+        try:
+            issued = self.token_pool.issue_id_token(username, ttl)
+        except ClientError as error:  # a name the pool's sign-in rules refuse
+            reason = error.response.get("Error", {}).get("Message", "refused")
+            detail = f"The user pool refuses the user {username}: {reason}"
+            return self._problem(request, HTTPStatus.BAD_REQUEST, detail)
         return self._json(
             request,
             HTTPStatus.OK,

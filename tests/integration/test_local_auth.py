@@ -145,7 +145,13 @@ def test_token_command_without_a_running_api_says_so() -> None:
 
 
 def test_token_endpoint_rejects_bad_input(local_api: LocalApi) -> None:
-    bodies: list[object] = [{"username": ""}, {"username": "a b"}, {"username": "x", "ttl": 0}, []]
+    bodies: list[object] = [
+        {"username": ""},
+        {"username": "a b"},
+        {"username": "x", "ttl": 0},
+        [],
+        {"username": "not/an@email"},  # the pool's usernames are emails
+    ]
     for body in bodies:
         reply = local_api.request("POST", "/_local/token", json_body=body)
         assert reply.status == 400, body

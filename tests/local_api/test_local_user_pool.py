@@ -14,8 +14,8 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 from sessions_local.aws.embedded import EmbeddedAws, client
+from sessions_local.aws.userpool import LocalUserPool
 from sessions_local.stack import ClientSpec, UserPoolSpec
-from sessions_local.userpool import LocalUserPool
 
 REGION = "us-east-1"
 # Resolved, as the local API hands them over (numbers given as strings, as a parameter's are).

@@ -11,6 +11,8 @@ from sessions_local.aws.tables import (
 
 __all__ = [
     "EmbeddedAws",
+    "IssuedToken",
+    "LocalUserPool",
     "TablePlan",
     "TableProvisioner",
     "client",

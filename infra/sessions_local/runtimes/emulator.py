@@ -164,7 +164,7 @@ def sam_command(root: Path) -> Path:
     """The project's pinned SAM CLI (installed by ``make check-template``)."""
     sam = root / SAM_VENV / "bin" / "sam"
     if not sam.exists():
-        raise EmulatorError(f"{sam} is missing: run `make check-template` (or `make test`) first")
+        raise EmulatorError(f"{sam} is missing: run `make setup` first")
     return sam
 
 
@@ -311,7 +311,7 @@ def find_rie(root: Path, architecture: str | None = None) -> Path:
     if not found:
         raise EmulatorError(
             f"aws-lambda-rie-{architecture} not found under {root / SAM_VENV}: "
-            "run `make check-template` (or `make test`) first"
+            "run `make setup` first"
         )
     return found[0]
 

@@ -72,22 +72,18 @@ _context_lock = threading.Lock()
 
 
 def _process_context() -> BaseContext:
-    """Environments fork from a clean, single-threaded server process with the SDKs preloaded."""
+    """Environments fork from a clean, single-threaded server process with the SDKs preloaded;
+    where there is no fork (Windows), each starts a fresh interpreter."""
     global _context
     with _context_lock:
         if _context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([*PRELOAD, "sessions_local.sandbox"])
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.sandbox"])
+            else:
+                context = multiprocessing.get_context("spawn")
             _context = context
         return _context
-
-
-def start_process_server() -> None:
-    """Start the server environments fork from (its imports take a moment: start it early)."""
-    if _process_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
 
 
 class ExecutionEnvironment(Protocol):
