@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,13 @@ def refuse(*args: object, **kwargs: object) -> None:
 
 
 @pytest.fixture(params=["forkserver", "spawn"])
-def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     for name in ("prepare", "build", "find_rie", "prepare_runtime", "native_architecture"):
         monkeypatch.setattr(emulator, name, refuse)
     if request.param == "spawn":
         monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.setattr(pool, "_context", None)  # chosen anew, then restored
-    yield request.param
+    return str(request.param)
 
 
 def test_the_source_mode_serves_without_the_emulator(start_method: str) -> None:
