@@ -78,7 +78,7 @@ def _process_context() -> BaseContext:
     with _context_lock:
         if _context is None:
             if "forkserver" in multiprocessing.get_all_start_methods():
-                context = multiprocessing.get_context("forkserver")
+                context: BaseContext = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.sandbox"])
             else:
                 context = multiprocessing.get_context("spawn")
