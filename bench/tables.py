@@ -7,7 +7,7 @@ from typing import Any
 
 from sessions_local.aws.tables import create_template_tables
 from sessions_local.stack import read_stack
-from sessions_openapi.modules import load_module
+from sessions_openapi import load_module
 
 from bench.lambda_env import FUNCTIONS_DIR, IDEMPOTENCY_TABLE, REGION, ROOT, SESSIONS_TABLE
 

@@ -16,15 +16,16 @@ Importing a handler module needs no environment and touches no AWS, so neither d
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from session_actions.routes import Route
-
-from sessions_openapi.modules import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -60,10 +61,24 @@ TAGS = [{"name": "sessions", "description": "The signed-in user's sessions."}]
 
 OPENAPI_VERSION = "3.1.0"
 _REF_TEMPLATE = "#/components/schemas/{model}"
+_REFERENCE = re.compile(r'"#/components/schemas/([^"]+)"')
 
 
 class DocumentError(Exception):
     """The functions' declarations cannot be merged into one document."""
+
+
+def load_module(name: str, file: Path) -> ModuleType:
+    """The module in ``file`` under ``name``: every function's is ``app.py``, so they need
+    names of their own to live in one process."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {file}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
 
 
 def _api_version() -> str:
@@ -115,15 +130,7 @@ def _schemas(names: set[str]) -> dict[str, Any]:
 
 
 def _referenced(document: Any) -> set[str]:
-    text = json.dumps(document)
-    prefix = '"#/components/schemas/'
-    names = set()
-    start = text.find(prefix)
-    while start != -1:
-        end = text.index('"', start + len(prefix))
-        names.add(text[start + len(prefix) : end])
-        start = text.find(prefix, end)
-    return names
+    return set(_REFERENCE.findall(json.dumps(document)))
 
 
 def build_document(functions: Path = FUNCTIONS) -> dict[str, Any]:
