@@ -1,8 +1,9 @@
 """template.yaml operates the API: gradual deployments that roll back on alarms, alarms on every
 part (each with an action), a dashboard of metrics that exist, saved log queries, a runbook.
 
-The checks read the template as written; tests/test_template.py reads it after AWS SAM's
-transform (the alias the routes invoke, the deployment groups).
+The checks read the template as the SAM CLI expands it, with the parameters' defaults (the
+stack is named ``local``); tests/test_template.py also reads it after AWS SAM's transform (the
+alias the routes invoke, the deployment groups).
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from typing import Any
 
 import pytest
 
-from tests.cloudformation import ROOT, resources, template
+from tests.cloudformation import ROOT, expanded, resources, sub_text, template, translated
 from tests.test_template import ROUTES, functions, globals_function
 
 ALIAS = "live"
 RUNBOOK = ROOT / "docs" / "operations.md"
-TOPIC = {"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
-API_NAME = {"Fn::Sub": "${AWS::StackName}-api"}
-STAGE = {"Ref": "StageName"}
+STACK = "local"  # the stack name the SAM CLI's expansion gives ${AWS::StackName}
+TOPIC = {"Ref": "AlarmTopic"}  # the stack's own topic, unless AlarmTopicArn names one
+GIVEN_TOPIC = "arn:aws:sns:us-east-1:123456789012:pager"
+API_NAME = f"{STACK}-api"
+STAGE = "v1"  # the StageName parameter's default
+# Each function's own alarms, by the suffix after its name.
+FUNCTION_ALARMS = ("ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm", "5XXAlarm")
 
 # What each AWS namespace publishes, of the metrics an alarm or the dashboard may name here.
 AWS_METRICS = {
@@ -43,8 +48,13 @@ NAMESPACE = "SessionsApi"
 POWERTOOLS_METRICS = {"ColdStart"}
 
 
-def alarms() -> dict[str, dict[str, Any]]:
-    return resources("AWS::CloudWatch::Alarm")
+def alarms(document: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    return resources("AWS::CloudWatch::Alarm", document)
+
+
+def dimension_value(value: Any) -> Any:
+    """A dimension's value; ``${X}:live`` stays text whether the expansion left the Fn::Sub."""
+    return sub_text(value) if isinstance(value, str) or "Fn::Sub" in value else value
 
 
 def base_name(function_id: str) -> str:
@@ -52,7 +62,7 @@ def base_name(function_id: str) -> str:
 
 
 def dimensions(metric: dict[str, Any]) -> dict[str, Any]:
-    return {item["Name"]: item["Value"] for item in metric.get("Dimensions", [])}
+    return {item["Name"]: dimension_value(item["Value"]) for item in metric.get("Dimensions", [])}
 
 
 def watched(properties: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -115,6 +125,43 @@ def own_metrics() -> set[str]:
 # ---------------------------------------------------------------- deployments
 
 
+def test_each_function_has_its_operations() -> None:
+    """Derived from the template's functions: a new function without them fails here."""
+    body = dashboard()
+    (status,) = [widget for widget in body["widgets"] if widget["type"] == "alarm"]
+    runbook = RUNBOOK.read_text(encoding="utf-8")
+    for function_id, function in functions().items():
+        base = base_name(function_id)
+        for suffix in FUNCTION_ALARMS:
+            alarm = f"{base}{suffix}"
+            assert alarm in alarms(), f"{function_id} has no {alarm}"
+            assert f"<{alarm}.Arn>" in status["properties"]["alarms"], (
+                f"{alarm} not on the dashboard"
+            )
+            assert f"`{alarm}`" in runbook, f"{alarm} not in the runbook"
+        # The Lambda alarms watch this function, the 5XX alarm this function's route.
+        for suffix in FUNCTION_ALARMS[:3]:
+            for metric in watched(alarms()[f"{base}{suffix}"]["Properties"]):
+                assert dimensions(metric)["FunctionName"] == {"Ref": function_id}, suffix
+        (event,) = function["Properties"]["Events"].values()
+        route = {"Method": event["Properties"]["Method"], "Resource": event["Properties"]["Path"]}
+        for metric in watched(alarms()[f"{base}5XXAlarm"]["Properties"]):
+            assert {name: dimensions(metric)[name] for name in route} == route
+        named = [alarm["Ref"] for alarm in function["Properties"]["DeploymentPreference"]["Alarms"]]
+        assert named == [f"{base}ErrorsAlarm", f"{base}DurationAlarm", f"{base}5XXAlarm"]
+
+
+def test_routes_mapping_agrees_with_the_functions_api_events() -> None:
+    """The alarms read each route from Mappings.Routes; SAM builds the API from the events."""
+    routes = template()["Mappings"]["Routes"]
+    from_events = {}
+    for function_id, function in functions().items():
+        (event,) = function["Properties"]["Events"].values()
+        method, path = event["Properties"]["Method"].upper(), event["Properties"]["Path"]
+        from_events[base_name(function_id)] = {"Method": method, "Path": path}
+    assert routes == from_events
+
+
 def test_deployment_type_is_gradual_by_default_and_all_at_once_on_request() -> None:
     parameter = template()["Parameters"]["DeploymentType"]
     assert re.fullmatch(r"(Canary|Linear)10Percent\w+", parameter["Default"])
@@ -130,12 +177,23 @@ def test_deployment_type_is_gradual_by_default_and_all_at_once_on_request() -> N
 @pytest.mark.parametrize("function_id", sorted(ROUTES))
 def test_each_function_deploys_through_its_alias_and_rolls_back_on_alarms(function_id: str) -> None:
     properties = functions()[function_id]["Properties"]
-    assert properties["AutoPublishAlias"] == ALIAS
+    shared = globals_function()
+    assert properties.get("AutoPublishAlias", shared["AutoPublishAlias"]) == ALIAS
     # A change to the layer or the environment is a new version too, not only new code.
     assert properties["AutoPublishAliasAllProperties"] is True
+    # Globals give the type (SAM merges the function's DeploymentPreference into it).
+    assert shared["DeploymentPreference"] == {"Type": {"Ref": "DeploymentType"}}
     preference = properties["DeploymentPreference"]
-    assert preference["Type"] == {"Ref": "DeploymentType"}
-    assert preference.get("Enabled", True) is True
+    assert set(preference) == {"Alarms"}
+    group = translated(DeploymentType="Linear10PercentEvery1Minute")["Resources"][
+        f"{function_id}DeploymentGroup"
+    ]
+    assert group["Properties"]["DeploymentConfigName"] == {
+        "Fn::Sub": [
+            "CodeDeployDefault.Lambda${ConfigName}",
+            {"ConfigName": "Linear10PercentEvery1Minute"},
+        ]
+    }
     named = [alarm["Ref"] for alarm in preference["Alarms"]]
     assert set(named) <= set(alarms()), "a deployment alarm that does not exist"
 
@@ -144,7 +202,7 @@ def test_each_function_deploys_through_its_alias_and_rolls_back_on_alarms(functi
     base = base_name(function_id)
     alias = {
         "FunctionName": {"Ref": function_id},
-        "Resource": {"Fn::Sub": f"${{{function_id}}}:{ALIAS}"},
+        "Resource": f"${{{function_id}}}:{ALIAS}",
     }
     assert f"{base}ErrorsAlarm" in named
     assert f"{base}ErrorsAlarm" in alarms_on("AWS/Lambda", "Errors", **alias)
@@ -250,7 +308,10 @@ def _targets_table(resource: Any, table: str) -> bool:
     targets = resource if isinstance(resource, list) else [resource]
     return any(
         target == {"Fn::GetAtt": [table, "Arn"]}
-        or str(target.get("Fn::Sub", "")).startswith(f"${{{table}.Arn}}")
+        or (
+            (not isinstance(target, dict) or "Fn::Sub" in target)
+            and sub_text(target).startswith(f"${{{table}.Arn}}")
+        )
         for target in targets
     )
 
@@ -268,9 +329,12 @@ def test_every_alarm_notifies_names_its_runbook_entry_and_treats_missing_data(
     properties = alarms()[logical_id]["Properties"]
     assert properties["AlarmActions"] == [TOPIC]
     assert properties["OKActions"] == [TOPIC]
+    # Or the topic given as AlarmTopicArn.
+    given = alarms(expanded(AlarmTopicArn=GIVEN_TOPIC))[logical_id]["Properties"]
+    assert given["AlarmActions"] == given["OKActions"] == [GIVEN_TOPIC]
     # A quiet API publishes nothing: that is not an outage.
     assert properties["TreatMissingData"] == "notBreaching"
-    assert properties["AlarmName"] == {"Fn::Sub": f"${{AWS::StackName}}-{logical_id}"}
+    assert sub_text(properties["AlarmName"]) == f"{STACK}-{logical_id}"
     assert f"{logical_id} in docs/operations.md" in properties["AlarmDescription"]
     assert properties["Threshold"] > 0
 
@@ -295,17 +359,20 @@ def test_every_alarm_reads_metrics_that_exist(logical_id: str) -> None:
 
 
 def test_the_alarm_topic_is_created_or_given() -> None:
-    assert template()["Conditions"]["CreateAlarmTopic"] == {
-        "Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]
-    }
+    # The condition compares AlarmTopicArn (as given) with "".
+    assert template()["Conditions"]["CreateAlarmTopic"] == {"Fn::Equals": ["", ""]}
+    given = expanded(AlarmTopicArn=GIVEN_TOPIC)["Conditions"]["CreateAlarmTopic"]
+    assert given == {"Fn::Equals": [GIVEN_TOPIC, ""]}
     topic = resources("AWS::SNS::Topic")["AlarmTopic"]
     assert topic["Condition"] == "CreateAlarmTopic"
-    subscription = resources("AWS::SNS::Subscription")["AlarmEmailSubscription"]
+    emailed = expanded(AlarmEmail="ops@example.com")
+    subscription = resources("AWS::SNS::Subscription", emailed)["AlarmEmailSubscription"]
     assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
-    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert subscription["Properties"]["Endpoint"] == "ops@example.com"
     # Only with a created topic, and only when an address is given.
     condition = template()["Conditions"][subscription["Condition"]]
     assert {"Condition": "CreateAlarmTopic"} in condition["Fn::And"]
+    assert subscription["Condition"] == "SubscribeAlarmEmail"
 
 
 # ---------------------------------------------------------------- the dashboard
@@ -314,9 +381,10 @@ def test_the_alarm_topic_is_created_or_given() -> None:
 def dashboard() -> dict[str, Any]:
     """The dashboard's body with each ${...} of its Fn::Sub checked and replaced by ``<name>``."""
     (resource,) = resources("AWS::CloudWatch::Dashboard").values()
-    text = resource["Properties"]["DashboardBody"]["Fn::Sub"]
-    assert isinstance(text, str)
-    known = set(resources()) | set(template()["Parameters"]) | {"AWS::StackName", "AWS::Region"}
+    # The SAM CLI's expansion fills in the parameters and pseudo parameters; the resources'
+    # names and ARNs stay ${...} for CloudFormation.
+    text = sub_text(resource["Properties"]["DashboardBody"])
+    known = set(resources())
 
     def checked(match: re.Match[str]) -> str:
         name, _, attribute = match.group(1).partition(".")
@@ -326,6 +394,10 @@ def dashboard() -> dict[str, Any]:
 
     body: dict[str, Any] = json.loads(re.sub(r"\$\{([\w:.]+)\}", checked, text))
     return body
+
+
+SEARCH = re.compile(r"SEARCH\('\{([^}]*)\} (.*)', '(\w+)', (\d+)\)")
+TERM = re.compile(r'(\w+)=("[^"]*"|\S+)')
 
 
 def metric_rows() -> Iterator[tuple[str, list[Any]]]:
@@ -348,12 +420,33 @@ def row_parts(row: list[Any], stat: str) -> tuple[str, str, dict[str, str], str]
     )
 
 
+def search_parts(expression: str) -> tuple[str, str, frozenset[str], dict[str, str], str]:
+    """A SEARCH row: namespace, metric, the schema's dimensions, its terms (exact ones quoted)
+    and its statistic."""
+    match = SEARCH.fullmatch(expression)
+    assert match, expression
+    namespace, *schema = match.group(1).split(",")
+    terms = dict(TERM.findall(match.group(2)))
+    metric = terms.pop("MetricName")
+    assert metric.startswith('"'), f"{expression}: MetricName must match exactly"
+    assert set(terms) <= set(schema), expression
+    return namespace, metric.strip('"'), frozenset(schema), terms, match.group(3)
+
+
+def searches() -> Iterator[tuple[str, tuple[str, str, frozenset[str], dict[str, str], str]]]:
+    for title, row in metric_rows():
+        if len(row) == 1 and "expression" in row[0]:
+            yield title, search_parts(row[0]["expression"])
+
+
 def shown() -> set[tuple[str, str, tuple[tuple[str, str], ...], str]]:
     found = set()
     for widget in dashboard()["widgets"]:
         if widget["type"] != "metric":
             continue
         for row in widget["properties"]["metrics"]:
+            if len(row) == 1 and "expression" in row[0]:
+                continue
             namespace, metric, dims, stat = row_parts(
                 row, widget["properties"].get("stat", "Average")
             )
@@ -365,38 +458,58 @@ def test_dashboard_widgets_name_metrics_that_exist() -> None:
     rows = list(metric_rows())
     assert rows
     for title, row in rows:
-        assert all(isinstance(part, str) for part in row[:-1]), f"{title}: one row per full metric"
-        namespace, metric, dims, _ = row_parts(row, "Sum")
+        if len(row) == 1 and "expression" in row[0]:
+            namespace, metric, _, terms, _ = search_parts(row[0]["expression"])
+            dims = {name: value.strip('"') for name, value in terms.items()}
+        else:
+            assert all(isinstance(part, str) for part in row[:-1]), f"{title}: one full metric"
+            namespace, metric, dims, _ = row_parts(row, "Sum")
         known = own_metrics() if namespace == NAMESPACE else AWS_METRICS[namespace]
         assert metric in known, f"{title}: {namespace} publishes no {metric}"
         if namespace == "AWS/ApiGateway":
-            assert dims["ApiName"] == "<AWS::StackName>-api", title
-            assert dims["Stage"] == "<StageName>", title
-        if namespace == "AWS/Lambda" or metric == "ColdStart":
-            function = dims.get("FunctionName") or dims["function_name"]
-            assert function.strip("<>") in ROUTES, f"{title}: {function} is not a function"
+            assert dims["ApiName"] == API_NAME, title
+            assert dims["Stage"] == STAGE, title
 
 
-def test_dashboard_shows_every_route_function_table_and_application_metric() -> None:
+def test_dashboard_finds_every_route_and_function_of_this_stack() -> None:
+    """SEARCH rows: exactly this API and stage, by route; the functions by the stack's name."""
+    found = {
+        (namespace, metric, schema, stat): terms
+        for _, (namespace, metric, schema, terms, stat) in searches()
+    }
+    by_route = frozenset({"ApiName", "Method", "Resource", "Stage"})
+    api = {"ApiName": f'"{API_NAME}"', "Stage": f'"{STAGE}"'}
+    for metric, stat in [
+        ("Count", "Sum"),
+        ("5XXError", "Sum"),
+        ("Latency", "p50"),
+        ("Latency", "p99"),
+    ]:
+        assert found[("AWS/ApiGateway", metric, by_route, stat)] == api, (metric, stat)
+    # SAM names a function <stack>-<logical id>-<suffix> when the template names none.
+    for function_id, function in functions().items():
+        assert "FunctionName" not in function["Properties"], function_id
+    by_function = frozenset({"FunctionName"})
+    for metric, stat in [
+        ("Invocations", "Sum"),
+        ("Errors", "Sum"),
+        ("Throttles", "Sum"),
+        ("Duration", "p50"),
+        ("Duration", "p99"),
+    ]:
+        assert found[("AWS/Lambda", metric, by_function, stat)] == {"FunctionName": STACK}
+    cold = found[(NAMESPACE, "ColdStart", frozenset({"function_name", "service"}), "Sum")]
+    assert cold == {"function_name": STACK, "service": '"sessions-api"'}
+
+
+def test_dashboard_shows_every_table_and_application_metric() -> None:
     seen = shown()
 
     def has(namespace: str, metric: str, stat: str, **dims: str) -> bool:
         return (namespace, metric, tuple(sorted(dims.items())), stat) in seen
 
-    api = {"ApiName": "<AWS::StackName>-api", "Stage": "<StageName>"}
-    for function_id, (method, path, _) in ROUTES.items():
-        route = {**api, "Method": method, "Resource": path}
-        assert has("AWS/ApiGateway", "Count", "Sum", **route), path
-        assert has("AWS/ApiGateway", "5XXError", "Sum", **route), path
-        assert has("AWS/ApiGateway", "Latency", "p50", **route), path
-        assert has("AWS/ApiGateway", "Latency", "p99", **route), path
-        function = {"FunctionName": f"<{function_id}>"}
-        for metric in ("Invocations", "Errors", "Throttles"):
-            assert has("AWS/Lambda", metric, "Sum", **function), (function_id, metric)
-        assert has("AWS/Lambda", "Duration", "p50", **function), function_id
-        assert has("AWS/Lambda", "Duration", "p99", **function), function_id
-        cold = {"function_name": f"<{function_id}>", "service": "sessions-api"}
-        assert has(NAMESPACE, "ColdStart", "Sum", **cold), function_id
+    api = {"ApiName": API_NAME, "Stage": STAGE}
+    assert has("AWS/ApiGateway", "Latency", "p99", **api)
     for table in ("SessionsTable", "IdempotencyTable"):
         for metric in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"):
             assert has("AWS/DynamoDB", metric, "Sum", TableName=f"<{table}>"), (table, metric)
@@ -435,22 +548,31 @@ def queries() -> dict[str, dict[str, Any]]:
     """Saved queries by their name after the stack's folder."""
     found = {}
     for query in resources("AWS::Logs::QueryDefinition").values():
-        folder, _, name = query["Properties"]["Name"]["Fn::Sub"].partition("/")
-        assert folder == "${AWS::StackName}"
+        folder, _, name = sub_text(query["Properties"]["Name"]).partition("/")
+        assert folder == STACK
         found[name] = query["Properties"]
     return found
 
 
 def test_saved_queries_cover_the_access_log_and_every_function() -> None:
-    function_groups = [functions()[f]["Properties"]["LoggingConfig"]["LogGroup"] for f in ROUTES]
+    # Every function logs to the one group of Globals, so the queries name that group.
+    groups = {
+        json.dumps(translated()["Resources"][f]["Properties"]["LoggingConfig"]["LogGroup"])
+        for f in functions()
+    }
+    (function_group,) = [json.loads(group) for group in groups]
+    assert function_group == globals_function()["LoggingConfig"]["LogGroup"]
     access_log = {"Ref": "ApiAccessLogGroup"}
     searched = [group for query in queries().values() for group in query["LogGroupNames"]]
-    assert {group["Ref"] for group in searched} == {
-        g["Ref"] for g in [access_log, *function_groups]
-    }
+    assert {group["Ref"] for group in searched} == {access_log["Ref"], function_group["Ref"]}
     # One request, end to end: the access log's requestId is the functions' correlation_id.
     one = queries()["one-request"]
-    assert one["LogGroupNames"] == [access_log, *function_groups]
+    assert one["LogGroupNames"] == [access_log, function_group]
+    # Per function: the shared group's streams are named after their function.
+    invocations = queries()["invocations-by-function"]
+    assert invocations["LogGroupNames"] == [function_group]
+    assert "parse @logStream" in invocations["QueryString"]
+    assert invocations["QueryString"].rstrip().endswith("by function")
     assert 'filter requestId = "REQUEST_ID" or correlation_id = "REQUEST_ID"' in one["QueryString"]
 
 
