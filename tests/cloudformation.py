@@ -68,13 +68,13 @@ def _run(*arguments: str) -> str:
 @cache
 def _sam_view(defaults: tuple[tuple[str, str | int], ...]) -> dict[str, Any]:
     if not defaults:
-        output = _run(str(TRANSLATION), str(TEMPLATE))
+        output = _run(str(TRANSLATION), "--resolve", str(TEMPLATE))
     else:
         document = _run("-c", _WITH_DEFAULTS, str(TEMPLATE), json.dumps(dict(defaults)))
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as copy:
             copy.write(document)
             copy.flush()
-            output = _run(str(TRANSLATION), copy.name)
+            output = _run(str(TRANSLATION), "--resolve", copy.name)
     result: dict[str, Any] = json.loads(output)
     return result
 

@@ -1,14 +1,15 @@
 """``template.yaml`` as AWS SAM translates it; run by the SAM CLI's own Python, not ours.
 
 The SAM CLI pins its own boto3 and pydantic, so this script runs in its environment
-(``.tools/sam``) and imports nothing of the project. It expands ``AWS::LanguageExtensions``
-(``Fn::ForEach``) as the SAM CLI does, then translates the result with aws-sam-translator into
-plain CloudFormation, with the parameters' defaults. A local code folder becomes
+(``.tools/sam``) and imports nothing of the project. It unrolls ``Fn::ForEach``
+(``AWS::LanguageExtensions``) with the SAM CLI's own processor, then translates the result with
+aws-sam-translator into plain CloudFormation. A local code folder becomes
 ``s3://sessions-local/<folder>`` first, as ``sam validate`` does with a placeholder, so the
 translation still says which folder each function and layer comes from.
 
 ``python sam_translation.py TEMPLATE`` prints ``{"expanded": ..., "translated": ...}``;
-``--expanded`` prints the expanded SAM template alone (for scanners that cannot read loops).
+``--expanded`` prints the expanded SAM template alone (for scanners that cannot read loops);
+``--resolve`` expands as the SAM CLI's commands do, resolving what the defaults allow.
 An invalid template exits 2 with SAM's message on stderr.
 """
 
@@ -30,16 +31,36 @@ def _mark_local(properties: dict[str, Any], key: str) -> None:
         properties[key] = LOCAL_BUCKET + value
 
 
-def expand(path: str) -> Any:
+def expand(path: str, *, resolve: bool = False) -> Any:
+    """The template with its ``Fn::ForEach`` loops unrolled by the SAM CLI's own processor.
+
+    Only the loops, unless ``resolve``: the SAM CLI's full local expansion (what ``sam build``
+    and ``sam validate`` see) also resolves the other intrinsics with the parameters' defaults,
+    and turns a ``Fn::Sub`` that names a resource into a bare string. Left as written, they are
+    resolved by CloudFormation's rules with the local API's own parameters.
+    """
+    from samcli.lib.cfn_language_extensions.api import create_default_intrinsic_resolver
+    from samcli.lib.cfn_language_extensions.models import TemplateProcessingContext
+    from samcli.lib.cfn_language_extensions.pipeline import ProcessingPipeline
+    from samcli.lib.cfn_language_extensions.processors import (
+        ForEachProcessor,
+        TemplateParsingProcessor,
+    )
     from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
-    from samcli.lib.intrinsic_resolver.intrinsics_symbol_table import IntrinsicsSymbolTable
     from samcli.yamlhelper import yaml_parse
 
     with open(path, encoding="utf-8") as handle:
         template = yaml_parse(handle.read())
-    parameters = dict(IntrinsicsSymbolTable.DEFAULT_PSEUDO_PARAM_VALUES)
-    result = expand_language_extensions(template, parameter_values=parameters, enabled=True)
-    return json.loads(json.dumps(result.expanded_template, default=str))
+    if resolve:
+        from samcli.lib.intrinsic_resolver.intrinsics_symbol_table import IntrinsicsSymbolTable
+
+        pseudo = dict(IntrinsicsSymbolTable.DEFAULT_PSEUDO_PARAM_VALUES)
+        full = expand_language_extensions(template, parameter_values=pseudo, enabled=True)
+        return json.loads(json.dumps(full.expanded_template, default=str))
+    context = TemplateProcessingContext(fragment=template)
+    loops = ForEachProcessor(intrinsic_resolver=create_default_intrinsic_resolver(context))
+    expanded = ProcessingPipeline([TemplateParsingProcessor(), loops]).process_template(context)
+    return json.loads(json.dumps(expanded, default=str))
 
 
 def translate(expanded: Any) -> Any:
@@ -69,9 +90,10 @@ def main(argv: list[str]) -> int:
 
     logging.disable(logging.WARNING)  # the translator's notes about feature toggles
     expanded_only = "--expanded" in argv
+    resolve = "--resolve" in argv
     path = next(arg for arg in argv if not arg.startswith("--"))
     try:
-        expanded = expand(path)
+        expanded = expand(path, resolve=resolve)
         output = (
             expanded if expanded_only else {"expanded": expanded, "translated": translate(expanded)}
         )
