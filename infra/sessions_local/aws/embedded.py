@@ -53,18 +53,14 @@ class EmbeddedAws:
         self.endpoint = ""
 
     def start(self) -> str:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
+        from moto.moto_server import werkzeug_app
         from werkzeug.serving import make_server
 
         # moto's server logs every call through werkzeug; the local API logs its own requests.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = DomainDispatcherApplication(create_backend_app)
+        app = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
         self._server = make_server(
-            "127.0.0.1", 0, app, threaded=False, request_handler=MotoRequestHandler
+            "127.0.0.1", 0, app, threaded=False, request_handler=werkzeug_app.MotoRequestHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
