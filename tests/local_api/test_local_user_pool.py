@@ -18,7 +18,7 @@ from sessions_local.aws.userpool import LocalUserPool
 from sessions_local.stack import ClientSpec, UserPoolSpec
 
 REGION = "us-east-1"
-# Resolved, as the local API hands them over (numbers given as strings, as a parameter's are).
+# Resolved, as the local API hands them over.
 TEMPLATE = """
 Resources:
   Users:
@@ -47,7 +47,7 @@ Resources:
       ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
       PreventUserExistenceErrors: ENABLED
       IdTokenValidity: 15
-      AccessTokenValidity: "30"
+      AccessTokenValidity: 30
       TokenValidityUnits:
         IdToken: minutes
         AccessToken: minutes

@@ -1,9 +1,7 @@
 """The embedded AWS: a moto server on a free loopback port, and clients that never leave it.
 
-Every AWS call the functions or the local API make goes to loopback: the process environment
-names the moto server as the endpoint of every service (``AWS_ENDPOINT_URL``), or the
-``--dynamodb-endpoint`` for DynamoDB, with fixed fake credentials, no profile and no shared
-config, so a developer's real AWS settings can never be picked up.
+Fixed fake credentials and none of the shell's AWS settings: a developer's real AWS account is
+never reached.
 """
 
 from __future__ import annotations
@@ -16,28 +14,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-}
-# Settings that would point the SDK at a real account or change how it finds one.
-CLEARED_SETTINGS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_LAMBDA_FUNCTION_NAME",
-)
+FAKE_KEY = "local"  # the access key id and the secret access key
 
 
 def isolated_settings(region: str, endpoint: str, dynamodb_endpoint: str) -> dict[str, str]:
     """The AWS variables that point an SDK at the local endpoints only."""
     return {
-        **FAKE_CREDENTIALS,
+        "AWS_ACCESS_KEY_ID": FAKE_KEY,
+        "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_CONFIG_FILE": os.devnull,
@@ -49,10 +33,8 @@ def isolated_settings(region: str, endpoint: str, dynamodb_endpoint: str) -> dic
 
 
 def isolate_environment(region: str, endpoint: str, dynamodb_endpoint: str) -> None:
-    """Point this process's AWS SDK at the local endpoints only."""
-    for name in CLEARED_SETTINGS:
-        os.environ.pop(name, None)
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+    """Point this process's AWS SDK at the local endpoints only, as the functions' is."""
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
         del os.environ[name]
     os.environ.update(isolated_settings(region, endpoint, dynamodb_endpoint))
 
@@ -60,9 +42,9 @@ def isolate_environment(region: str, endpoint: str, dynamodb_endpoint: str) -> N
 class EmbeddedAws:
     """moto's server in a thread of this process (DynamoDB and Cognito, in memory).
 
-    It serves one request at a time. moto applies a write as several Python steps, so two
-    concurrent ``SET version = version + 1`` could read the same version; DynamoDB applies
-    each item write atomically, and serving requests one by one is how moto matches that.
+    It serves one request at a time: moto applies a write in several Python steps, so two
+    concurrent ``SET version = version + 1`` could read the same version, where DynamoDB
+    applies each item write atomically.
     """
 
     def __init__(self) -> None:
@@ -71,18 +53,14 @@ class EmbeddedAws:
         self.endpoint = ""
 
     def start(self) -> str:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
+        from moto.moto_server import werkzeug_app
         from werkzeug.serving import make_server
 
         # moto's server logs every call through werkzeug; the local API logs its own requests.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = DomainDispatcherApplication(create_backend_app)
+        app = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
         self._server = make_server(
-            "127.0.0.1", 0, app, threaded=False, request_handler=MotoRequestHandler
+            "127.0.0.1", 0, app, threaded=False, request_handler=werkzeug_app.MotoRequestHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -107,7 +85,7 @@ def client(service: str, region: str, endpoint: str) -> Any:
         service,
         region_name=region,
         endpoint_url=endpoint,
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=FAKE_KEY,
+        aws_secret_access_key=FAKE_KEY,
         config=config,
     )

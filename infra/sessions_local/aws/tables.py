@@ -1,24 +1,19 @@
-"""Creating the template's DynamoDB tables on the local endpoint, when they are missing.
-
-CloudFormation's ``AWS::DynamoDB::Table`` properties become a ``CreateTable`` call (key schema,
-attribute definitions, indexes, streams; billing on demand unless the template provisions
-throughput) and, for ``TimeToLiveSpecification``, an ``UpdateTimeToLive`` call. Tables that
-already exist are left alone; a key schema or index list that differs from the template's is
-reported, not changed.
-"""
+"""The template's DynamoDB tables on the local endpoint, created when missing: an existing
+table is left alone, and a key schema or index list unlike the template's is reported."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sessions_local.stack import Stack, TableSpec
 from sessions_local.stack.intrinsics import Resolver
 
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
+_DEFAULT_THROUGHPUT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
 # How a DynamoDB-compatible store answers an operation it does not implement.
 _NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "NotImplementedException"})
 
@@ -32,9 +27,10 @@ class TablePlan:
 
 
 def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
-    """The CreateTable request for one template table."""
+    """The CreateTable request for one template table; the resolver's physical id names it."""
     properties = resolver.resolve(dict(spec.properties))
-    name = str(properties.get("TableName") or spec.logical_id)
+    name = resolver.physical_ids.get(spec.logical_id) or properties.get("TableName")
+    name = str(name or spec.logical_id)
     throughput = properties.get("ProvisionedThroughput")
     provisioned = properties.get("BillingMode") == "PROVISIONED" or (
         "BillingMode" not in properties and throughput is not None
@@ -45,46 +41,33 @@ def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
         "KeySchema": properties["KeySchema"],
         "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
     }
-    default_throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     if provisioned:
-        create["ProvisionedThroughput"] = throughput or default_throughput
+        create["ProvisionedThroughput"] = throughput or _DEFAULT_THROUGHPUT
     for section in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         indexes = []
         for index in properties.get(section) or []:
             local_index = {key: index[key] for key in _INDEX_KEYS if key in index}
             if provisioned and section == "GlobalSecondaryIndexes":
                 local_index["ProvisionedThroughput"] = (
-                    index.get("ProvisionedThroughput") or default_throughput
+                    index.get("ProvisionedThroughput") or _DEFAULT_THROUGHPUT
                 )
             indexes.append(local_index)
         if indexes:
             create[section] = indexes
-    stream = properties.get("StreamSpecification")
-    if stream and stream.get("StreamViewType"):
-        create["StreamSpecification"] = {
-            "StreamEnabled": True,
-            "StreamViewType": stream["StreamViewType"],
-        }
+    view = (properties.get("StreamSpecification") or {}).get("StreamViewType")
+    if view:
+        create["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
     ttl = properties.get("TimeToLiveSpecification") or {}
     ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") in (True, "true") else None
     return TablePlan(spec.logical_id, name, create, ttl_attribute)
 
 
 def create_template_tables(
-    client: Any, template: Stack, region: str, names: Mapping[str, str]
+    client: Any, stack: Stack, region: str, names: Mapping[str, str]
 ) -> None:
-    """The template's tables (keys, indexes, time to live), under the names ``names`` gives.
-
-    ``names`` maps logical ids to table names; a table it leaves out keeps the template's name.
-    For tests and benchmarks that want several copies of the tables side by side.
-    """
-    resolver = template.resolver(region, physical_ids=names)
-    plans = []
-    for spec in template.tables:
-        plan = plan_table(spec, resolver)
-        name = names.get(spec.logical_id, plan.name)
-        plans.append(replace(plan, name=name, create={**plan.create, "TableName": name}))
-    TableProvisioner(client, plans).ensure()
+    """The stack's tables, named as ``names`` (by logical id) says, else as the template does."""
+    resolver = stack.resolver(region, physical_ids=names)
+    TableProvisioner(client, [plan_table(spec, resolver) for spec in stack.tables]).ensure()
 
 
 class TableProvisioner:
@@ -98,10 +81,6 @@ class TableProvisioner:
         self._lock = threading.Lock()
         self._ready = False
         self._last_attempt = 0.0
-
-    @property
-    def ready(self) -> bool:
-        return self._ready
 
     def ensure(self) -> list[str]:
         """Create what is missing; returns notes for the console. Raises on connection errors."""
@@ -141,12 +120,9 @@ class TableProvisioner:
         return notes
 
     def _enable_time_to_live(self, table: str, attribute: str) -> list[str]:
-        """Turn on time to live; a store that has none (dynalite) is told, not a failure.
-
-        Nothing in the API depends on items being removed when they expire (an expired
-        idempotency record is treated as absent when it is read), so such a store keeps
-        serving; its expired items just stay.
-        """
+        """Turn on time to live; a store that has none (dynalite) is told, not a failure:
+        nothing depends on expired items going away (an expired idempotency record is treated
+        as absent when read)."""
         from botocore.exceptions import ClientError
 
         try:

@@ -1,10 +1,8 @@
 """Resolving CloudFormation intrinsic functions against local values.
 
-The local API knows the values CloudFormation would know after a deploy: parameters (their
-defaults, or overrides), the physical names/ids of the resources it created locally (tables,
-user pool, app client), and the pseudo parameters. Anything else resolves to a stable fake
-(``Ref`` to the logical id, ``GetAtt`` to a fake ARN), which is enough for environment values
-the functions only pass along.
+Parameters, the physical ids of what was created locally and the pseudo parameters resolve as
+CloudFormation would resolve them; anything else to a stable fake (``Ref`` to the logical id,
+``GetAtt`` to a fake ARN), enough for values the functions only pass along.
 """
 
 from __future__ import annotations
@@ -31,8 +29,12 @@ class Resolver:
     conditions: Mapping[str, Any] = field(default_factory=dict)
     mappings: Mapping[str, Any] = field(default_factory=dict)
 
-    def pseudo(self, name: str) -> str | None:
-        return {
+    def ref(self, name: str) -> str:
+        if name in self.parameters:
+            return self.parameters[name]
+        if not name.startswith("AWS::"):
+            return self.physical_ids.get(name, name)
+        pseudo = {
             "AWS::Region": self.region,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::StackName": self.stack_name,
@@ -41,17 +43,10 @@ class Resolver:
             ),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-        }.get(name)
-
-    def ref(self, name: str) -> str:
-        if name in self.parameters:
-            return self.parameters[name]
-        if name.startswith("AWS::"):
-            value = self.pseudo(name)
-            if value is None:
-                raise TemplateError(f"unsupported pseudo parameter {name}")
-            return value
-        return self.physical_ids.get(name, name)
+        }
+        if name not in pseudo:
+            raise TemplateError(f"unsupported pseudo parameter {name}")
+        return pseudo[name]
 
     def get_att(self, resource: str, attribute: str) -> str:
         if (resource, attribute) in self.attributes:
@@ -91,34 +86,31 @@ class Resolver:
         if name == "Sub":
             return self._sub(argument)
         args = self.resolve(argument)
-        if name == "Join":
-            separator, items = args
-            return str(separator).join(str(item) for item in items)
-        if name == "Select":
-            index, items = args
-            return items[int(index)]
-        if name == "Split":
-            separator, text = args
-            return str(text).split(str(separator))
-        if name == "If":
-            condition, when_true, when_false = argument
-            return self.resolve(when_true if self.condition(condition) else when_false)
-        if name == "Equals":
-            return args[0] == args[1]
-        if name == "Not":
-            return not args[0]
-        if name == "And":
-            return all(args)
-        if name == "Or":
-            return any(args)
-        if name == "FindInMap":
-            mapping, top, second = args
-            return self.mappings[mapping][top][second]
-        if name == "Base64":
-            return base64.b64encode(str(args).encode()).decode()
-        if name == "GetAZs":
-            return [f"{self.region}{zone}" for zone in "abc"]
-        raise TemplateError(f"the local API cannot resolve Fn::{name}")
+        match name, args:
+            case "Join", [separator, items]:
+                return str(separator).join(str(item) for item in items)
+            case "Select", [index, items]:
+                return items[int(index)]
+            case "Split", [separator, text]:
+                return str(text).split(str(separator))
+            case "If", _:
+                condition, when_true, when_false = argument
+                return self.resolve(when_true if self.condition(condition) else when_false)
+            case "Equals", [left, right]:
+                return left == right
+            case "Not", [value]:
+                return not value
+            case "And", _:
+                return all(args)
+            case "Or", _:
+                return any(args)
+            case "FindInMap", [mapping, top, second]:
+                return self.mappings[mapping][top][second]
+            case "Base64", _:
+                return base64.b64encode(str(args).encode()).decode()
+            case "GetAZs", _:
+                return [f"{self.region}{zone}" for zone in "abc"]
+        raise TemplateError(f"the local API cannot resolve Fn::{name} with {argument!r}")
 
     def _sub(self, argument: Any) -> str:
         if isinstance(argument, list):
