@@ -40,7 +40,7 @@ def _ttl(text: str) -> int:
 
 
 def _origin(text: str) -> str:
-    from sessions_local.gateway.origins import canonical_origin
+    from sessions_local.gateway.server import canonical_origin
 
     try:
         return canonical_origin(text)
