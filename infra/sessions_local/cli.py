@@ -35,7 +35,7 @@ def _bounded(low: int, high: int) -> argparse._ActionType:
 
 
 def _origin(text: str) -> str:
-    from sessions_local.gateway.origins import canonical_origin
+    from sessions_local.gateway.server import canonical_origin
 
     try:
         return canonical_origin(text)

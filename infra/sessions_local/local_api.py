@@ -20,13 +20,11 @@ from botocore.exceptions import ClientError
 
 from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.deployment import LocalDeployment
-from sessions_local.gateway.authorizer import TokenVerifier
+from sessions_local.gateway import GATEWAY, Authorizer, IncomingRequest, LocalGateway, Mock, Outcome
 from sessions_local.gateway.docs import SWAGGER_PAGE, swagger_asset
-from sessions_local.gateway.events import IncomingRequest
-from sessions_local.gateway.local_gateway import GATEWAY, Authorizer, LocalGateway, Mock, Outcome
-from sessions_local.gateway.origins import LocalOrigins, canonical_origin
+from sessions_local.gateway.local_gateway import RouteTable, TokenVerifier, normalise
 from sessions_local.gateway.responses import Cors, GatewayResponses, Rendered, problem
-from sessions_local.gateway.routing import RouteTable, normalise
+from sessions_local.gateway.server import LocalOrigins, canonical_origin
 from sessions_local.runtimes.emulated import BuiltFunction
 from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
 from sessions_local.stack import Resolver, ResponseSpec

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sessions_local.gateway.routing import RouteTable
+from sessions_local.gateway.local_gateway import RouteTable
 from sessions_local.stack import RouteSpec
 from sessions_local.stack.intrinsics import Resolver
 

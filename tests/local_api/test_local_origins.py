@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sessions_local.gateway.origins import LocalOrigins, canonical_origin, is_loopback_origin
+from sessions_local.gateway.server import LocalOrigins, canonical_origin, is_loopback_origin
 from sessions_local.runtimes.pool import ProxyResponse
 
 CONFIGURED = "https://app.example.com"

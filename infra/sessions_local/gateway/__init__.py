@@ -1,5 +1,4 @@
-"""The gateway: API Gateway's side of a request, from the socket to a function and back
-(routing, the Cognito authorizer, gateway responses, mock integrations, local CORS)."""
+"""API Gateway's side of a request, from the socket to a function and back."""
 
 from sessions_local.gateway.events import IncomingRequest, build_event
 from sessions_local.gateway.local_gateway import GATEWAY, Authorizer, LocalGateway, Mock, Outcome

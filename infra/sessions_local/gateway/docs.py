@@ -1,8 +1,5 @@
-"""``/docs``: a Swagger UI for the committed ``docs/openapi.json`` (served at ``/openapi.json``).
-
-Swagger UI's script and stylesheet are the copies Powertools ships, served from this process:
-the page works offline.
-"""
+"""``/docs``: a Swagger UI for ``/openapi.json``, with the Swagger UI files Powertools ships (so
+the page works offline)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,9 @@
-"""API Gateway REST (payload v1) proxy events and a Lambda-like context object.
-
-The event carries what a deployed REST API passes: the resource and path, single- and
-multi-value headers and query parameters (``null`` when there are none), path parameters,
-stage variables, the body (base64 with ``isBase64Encoded`` when it is binary or not UTF-8) and
-a ``requestContext`` with the request id, stage, resource path, caller IP and authorizer claims.
-"""
+"""API Gateway REST (payload v1) proxy events, with what a deployed REST API puts in them."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
 import time
 import uuid
@@ -19,8 +14,6 @@ from typing import Any
 from urllib.parse import unquote
 
 from sessions_local.stack.intrinsics import ACCOUNT_ID
-
-API_ID = "local"
 
 
 @dataclass(frozen=True)
@@ -39,11 +32,8 @@ class IncomingRequest:
 
     def header(self, name: str) -> str | None:
         """The last value of a header, matched case-insensitively (as API Gateway does)."""
-        found = None
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                found = value
-        return found
+        values = [value for key, value in self.headers if key.lower() == name.lower()]
+        return values[-1] if values else None
 
 
 def _multi(pairs: Sequence[tuple[str, str]], fold_case: bool) -> dict[str, list[str]]:
@@ -55,29 +45,18 @@ def _multi(pairs: Sequence[tuple[str, str]], fold_case: bool) -> dict[str, list[
     return grouped
 
 
-def _is_binary(content_type: str | None, binary_media_types: Sequence[str]) -> bool:
-    if not content_type or not binary_media_types:
-        return False
-    media_type = content_type.split(";")[0].strip().lower()
-    return any(fnmatch.fnmatch(media_type, pattern.lower()) for pattern in binary_media_types)
-
-
 def encode_body(
     body: bytes, content_type: str | None, binary_media_types: Sequence[str]
 ) -> tuple[str | None, bool]:
-    """The event's ``body`` and ``isBase64Encoded`` for the raw request body."""
+    """The event's ``body`` and ``isBase64Encoded``: base64 for binary media types or not UTF-8."""
     if not body:
         return None, False
-    if not _is_binary(content_type, binary_media_types):
-        try:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    binary = any(fnmatch.fnmatch(media_type, pattern.lower()) for pattern in binary_media_types)
+    if not (content_type and binary):
+        with contextlib.suppress(UnicodeDecodeError):
             return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
     return base64.b64encode(body).decode("ascii"), True
-
-
-def _request_time(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
 def build_event(
@@ -90,30 +69,26 @@ def build_event(
     binary_media_types: Sequence[str] = (),
     local_port: int = 0,
 ) -> dict[str, Any]:
-    headers = list(request.headers)
-    names = {key.lower() for key, _ in headers}
     forwarded = request.header("X-Forwarded-For")
-    headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
-    headers.append(
-        (
-            "X-Forwarded-For",
-            f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip,
-        )
-    )
+    forwarded_for = f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip
+    names = {key.lower() for key, _ in request.headers}
+    headers = [(key, value) for key, value in request.headers if key.lower() != "x-forwarded-for"]
+    headers.append(("X-Forwarded-For", forwarded_for))
     if "x-forwarded-port" not in names:
         headers.append(("X-Forwarded-Port", str(local_port)))
     if "x-forwarded-proto" not in names:
         headers.append(("X-Forwarded-Proto", "http"))
     multi_headers = _multi(headers, fold_case=True)
-    multi_query = _multi(list(request.query), fold_case=False)
+    multi_query = _multi(request.query, fold_case=False)
     body, is_base64 = encode_body(request.body, request.header("Content-Type"), binary_media_types)
     host = request.header("Host") or "localhost"
+    received = datetime.fromtimestamp(request.received_ms / 1000, UTC)
     request_context: dict[str, Any] = {
         "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, resource).hex[:6],
         "resourcePath": resource,
         "httpMethod": request.method,
         "extendedRequestId": uuid.uuid4().hex[:16],
-        "requestTime": _request_time(request.received_ms),
+        "requestTime": received.strftime("%d/%b/%Y:%H:%M:%S +0000"),
         "path": f"/{stage}{unquote(request.path)}",
         "accountId": ACCOUNT_ID,
         "protocol": request.protocol,
@@ -136,7 +111,7 @@ def build_event(
             "user": None,
         },
         "domainName": host,
-        "apiId": API_ID,
+        "apiId": "local",
     }
     if claims is not None:
         request_context["authorizer"] = {"claims": dict(claims)}
@@ -146,9 +121,7 @@ def build_event(
         "httpMethod": request.method,
         "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
         "multiValueHeaders": multi_headers or None,
-        "queryStringParameters": (
-            {name: values[-1] for name, values in multi_query.items()} or None
-        ),
+        "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": dict(path_parameters) or None,
         "stageVariables": None,

@@ -1,36 +1,188 @@
 """The gateway: from an HTTP request to a function's response, in API Gateway's order.
 
-1. route: no resource matches the path, 404 (MISSING_AUTHENTICATION_TOKEN); a method the
-   resource has no function for, the mock integration for that method (such as a CORS
-   preflight ``OPTIONS``, which wins over an ``ANY`` route; SAM's ``Cors`` makes those too)
-   or for ``ANY``, behind the authorizer its method has in SAM's translation; else 405;
-2. body: larger than API Gateway's 10 MB payload limit, REQUEST_TOO_LARGE (413 by default);
-3. authorizer: a missing or bad ID token, 401 (UNAUTHORIZED), and the function is not called;
-4. the function, with a proxy event; its response is passed on as it is (plus API Gateway's
-   ``x-amzn-RequestId``); a function that raises, times out or answers something malformed,
-   INTEGRATION_FAILURE (502 by default); one that outlasts API Gateway's 29 s,
-   INTEGRATION_TIMEOUT (504).
+1. route: the most specific resource for the path (a literal segment beats ``{id}``, which beats
+   ``{proxy+}``), else 404 (MISSING_AUTHENTICATION_TOKEN); for a method without a function, the
+   mock integration of that method or of ``ANY`` (a preflight ``OPTIONS`` mock beats an ``ANY``
+   route), behind its authorizer, else 405;
+2. authorizer: a missing or bad Cognito ID token, 401 (UNAUTHORIZED); the function is not called;
+3. the function, with a proxy event; its response passed on with ``x-amzn-RequestId``; if it
+   fails, INTEGRATION_FAILURE (502); if it outlasts API Gateway's 29 s, INTEGRATION_TIMEOUT (504).
 
-Each gateway error is the template's gateway response of that type when it declares one.
+Each gateway error is the template's gateway response of that type when it declares one. (The
+server refuses a body over API Gateway's 10 MB limit before any of this.)
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
 
-from sessions_local.gateway.authorizer import TokenRejected, TokenVerifier, gateway_claims
+import jwt
+
 from sessions_local.gateway.events import IncomingRequest, build_event
 from sessions_local.gateway.responses import GatewayResponses, Rendered
-from sessions_local.gateway.routing import Resource, RouteTable
 from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
+from sessions_local.stack import RouteSpec
+from sessions_local.stack.model import HTTP_METHODS
 
 log = logging.getLogger("sessions_local")
 
-MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 GATEWAY = "gateway"
+
+
+def _segments(path: str) -> list[str]:
+    stripped = path.strip("/")
+    return stripped.split("/") if stripped else []
+
+
+def normalise(path: str) -> str:
+    return "/" + "/".join(_segments(path))
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str  # normalised: /sessions/{id}
+    methods: dict[str, RouteSpec] = field(default_factory=dict, compare=False, hash=False)
+
+    def route_for(self, method: str) -> RouteSpec | None:
+        return self.methods.get(method) or self.methods.get("ANY")
+
+    def allowed_methods(self) -> list[str]:
+        if "ANY" in self.methods:
+            return [m for m in HTTP_METHODS if m != "OPTIONS"]
+        return sorted(self.methods)
+
+    def specificity(self) -> tuple[int, ...]:
+        """Lower sorts first: per segment, a literal 0, a parameter 1, a greedy one 2."""
+        segments = _segments(self.path)
+        return tuple(2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in segments)
+
+    def parameters(self, parts: list[str]) -> dict[str, str] | None:
+        """The path parameters when the request path's (decoded) segments match, else None."""
+        segments = _segments(self.path)
+        params: dict[str, str] = {}
+        for index, segment in enumerate(segments):
+            if segment.startswith("{") and segment.endswith("+}"):
+                if not any(parts[index:]):
+                    return None
+                params[segment[1:-2]] = "/".join(parts[index:])
+                return params
+            if index >= len(parts):
+                return None
+            if segment.startswith("{") and segment.endswith("}") and parts[index]:
+                params[segment[1:-1]] = parts[index]
+            elif segment != parts[index]:
+                return None
+        return params if len(parts) == len(segments) else None
+
+
+class RouteTable:
+    def __init__(self, routes: Iterable[RouteSpec], other_paths: Iterable[str] = ()) -> None:
+        """Resources for the routes' paths, and for paths that only have mock integrations."""
+        self._resources: dict[str, Resource] = {}
+        for route in routes:
+            self._resource(route.path).methods[route.method] = route
+        for path in other_paths:
+            self._resource(path)
+
+    def _resource(self, path: str) -> Resource:
+        return self._resources.setdefault(normalise(path), Resource(normalise(path)))
+
+    @property
+    def resources(self) -> list[Resource]:
+        return sorted(self._resources.values(), key=lambda resource: resource.path)
+
+    def match(self, raw_path: str) -> tuple[Resource, dict[str, str]] | None:
+        """The most specific resource for a request path, and its decoded path parameters."""
+        parts = [unquote(part) for part in _segments(raw_path)]
+        for resource in sorted(self._resources.values(), key=Resource.specificity):
+            params = resource.parameters(parts)
+            if params is not None:
+                return resource, params
+        return None
+
+
+BEARER = "bearer "
+
+
+class TokenRejected(Exception):
+    """Why a request's token was refused (the function is then not called)."""
+
+
+# Why a token was refused, for the log: clearer than PyJWT's messages.
+_REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.ImmatureSignatureError, "issued in the future"),
+    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+    (jwt.DecodeError, "not a JWT"),
+)
+
+
+class TokenVerifier:
+    """Checks as API Gateway's Cognito user-pool authorizer does: an RS256 signature by the pool's
+    JWKS, ``iss`` the pool, ``aud`` one of its app clients, ``token_use`` ``id``, not expired."""
+
+    def __init__(self, issuer: str, audiences: Iterable[str], jwks: Mapping[str, Any]) -> None:
+        self.issuer = issuer
+        self.audiences = sorted(audiences)
+        self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys}
+
+    def verify(self, header_value: str | None) -> dict[str, Any]:
+        """The token's claims, or TokenRejected saying (for the log) what was wrong."""
+        token = (header_value or "").strip()
+        if token[: len(BEARER)].lower() == BEARER:
+            token = token[len(BEARER) :].strip()
+        if not token or token.lower() == BEARER.strip():
+            raise TokenRejected("no token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as error:
+            raise TokenRejected(f"not a JWT ({error})") from None
+        key = self._keys.get(header.get("kid") or "")
+        if key is None:
+            raise TokenRejected("signed with a key that is not the user pool's")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                audience=self.audiences,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"]},
+            )
+        except jwt.MissingRequiredClaimError as error:
+            raise TokenRejected(f"no {error.claim} claim") from None
+        except jwt.InvalidTokenError as error:
+            reason = next((text for kind, text in _REASONS if isinstance(error, kind)), None)
+            raise TokenRejected(reason or str(error) or type(error).__name__) from None
+        if claims.get("token_use") != "id":
+            raise TokenRejected(f"token_use is {claims.get('token_use')!r}, not 'id'")
+        return claims
+
+
+def gateway_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Claims as a REST API's Cognito authorizer passes them: all strings, ``exp`` and ``iat`` as
+    dates (``Thu Jan 01 00:00:00 UTC 2026``), booleans ``true``/``false``, lists ``[a b]``."""
+    passed: dict[str, str] = {}
+    for name, value in claims.items():
+        if name in ("exp", "iat") and isinstance(value, int | float):
+            date = datetime.fromtimestamp(int(value), UTC)
+            passed[name] = date.strftime("%a %b %d %H:%M:%S UTC %Y")
+        elif isinstance(value, bool):
+            passed[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            passed[name] = "[" + " ".join(str(item) for item in value) + "]"
+        else:
+            passed[name] = str(value)
+    return passed
 
 
 @dataclass(frozen=True)
@@ -54,113 +206,31 @@ class Outcome:
     note: str = ""  # why the gateway refused, for the log
 
 
+@dataclass
 class LocalGateway:
-    def __init__(
-        self,
-        routes: RouteTable,
-        functions: Mapping[str, LocalFunction],
-        authorizers: Mapping[str, Authorizer],
-        responses: GatewayResponses,
-        stage: str,
-        mocks: Mapping[tuple[str, str], Mock] | None = None,
-        binary_media_types: tuple[str, ...] = (),
-        before_invoke: Callable[[], object] | None = None,
-        port: int = 0,
-    ) -> None:
-        self.routes = routes
-        self.functions = functions
-        self.authorizers = authorizers
-        self.responses = responses
-        self.mocks = mocks or {}
-        self.stage = stage
-        self.binary_media_types = binary_media_types
-        self.before_invoke = before_invoke
-        self.port = port
-
-    def _refuse(
-        self,
-        request: IncomingRequest,
-        kind: str,
-        status: HTTPStatus,
-        detail: str,
-        note: str = "",
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> Outcome:
-        context = {
-            "httpMethod": request.method,
-            "path": request.path,
-            "stage": self.stage,
-            "identity.sourceIp": request.source_ip,
-        }
-        response = self.responses.error(kind, status, detail, request.request_id, headers, context)
-        return Outcome(response, GATEWAY, note or detail)
-
-    def _authorize(
-        self, request: IncomingRequest, name: str | None
-    ) -> tuple[dict[str, str] | None, Outcome | None]:
-        """The caller's claims (None without an authorizer), or the 401 refusing the request."""
-        if name is None:
-            return None, None
-        authorizer = self.authorizers[name]
-        header = request.header(authorizer.header)
-        try:
-            return gateway_claims(authorizer.verifier.verify(header)), None
-        except TokenRejected as rejected:
-            detail = (
-                f"Send a Cognito ID token in the {authorizer.header} header"
-                if header is None or not header.strip()
-                else "The token has expired"
-                if str(rejected) == "token expired"
-                else "The token is not valid for this API"
-            )
-            refusal = self._refuse(
-                request,
-                "UNAUTHORIZED",
-                HTTPStatus.UNAUTHORIZED,
-                detail,
-                f"unauthorized: {rejected}",
-            )
-            return None, refusal
-
-    def _unrouted_method(self, request: IncomingRequest, resource: Resource) -> Outcome:
-        """A method the resource has no function for: its mock integration, else 405."""
-        mock = self.mocks.get((resource.path, request.method)) or self.mocks.get(
-            (resource.path, "ANY")
-        )
-        if mock is not None:
-            _, refusal = self._authorize(request, mock.authorizer)
-            if refusal is not None:
-                return refusal
-            context = {"httpMethod": request.method, "resourcePath": resource.path}
-            response = self.responses.mock(mock.response, request.request_id, context)
-            return Outcome(response, GATEWAY, "mock integration")
-        allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
-        return self._refuse(
-            request,
-            "METHOD_NOT_ALLOWED",
-            HTTPStatus.METHOD_NOT_ALLOWED,
-            f"{resource.path} supports {allowed}",
-            headers=(("Allow", allowed),),
-        )
+    routes: RouteTable
+    functions: Mapping[str, LocalFunction]
+    authorizers: Mapping[str, Authorizer]
+    responses: GatewayResponses
+    stage: str
+    mocks: Mapping[tuple[str, str], Mock] = field(default_factory=dict)
+    binary_media_types: tuple[str, ...] = ()
+    before_invoke: Callable[[], object] | None = None
+    port: int = 0
 
     def handle(self, request: IncomingRequest) -> Outcome:
         found = self.routes.match(request.path)
         if found is None:
+            detail = f"No route matches {request.method} {request.path}"
             return self._refuse(
-                request,
-                "MISSING_AUTHENTICATION_TOKEN",
-                HTTPStatus.NOT_FOUND,
-                f"No route matches {request.method} {request.path}",
+                request, "MISSING_AUTHENTICATION_TOKEN", HTTPStatus.NOT_FOUND, detail
             )
         resource, path_parameters = found
         route = resource.route_for(request.method)
         if request.method not in resource.methods and (resource.path, request.method) in self.mocks:
-            # A method declared in the DefinitionBody (this API's preflight) wins over ANY.
-            return self._unrouted_method(request, resource)
+            route = None  # a method the DefinitionBody declares (this API's preflight) beats ANY
         if route is None:
             return self._unrouted_method(request, resource)
-        if len(request.body) > MAX_PAYLOAD_BYTES:
-            return self._refuse(request, *too_large())
         claims, refusal = self._authorize(request, route.authorizer)
         if refusal is not None:
             return refusal
@@ -180,22 +250,72 @@ class LocalGateway:
             response = function.invoke(event)
         except FunctionFailed as failure:
             log.error("%s", failure)
+            kind, status = "INTEGRATION_FAILURE", HTTPStatus.BAD_GATEWAY
             if failure.gateway_timeout:
                 kind, status = "INTEGRATION_TIMEOUT", HTTPStatus.GATEWAY_TIMEOUT
-            else:
-                kind, status = "INTEGRATION_FAILURE", HTTPStatus.BAD_GATEWAY
-            outcome = self._refuse(
-                request, kind, status, "The function failed to produce a response", str(failure)
-            )
-            return Outcome(outcome.response, function.name, outcome.note)
+            detail = "The function failed to produce a response"
+            return self._refuse(request, kind, status, detail, str(failure), by=function.name)
         response.headers.append(("x-amzn-RequestId", request.request_id))
         return Outcome(response, function.name)
 
+    def _unrouted_method(self, request: IncomingRequest, resource: Resource) -> Outcome:
+        """A method the resource has no function for: its mock integration, else 405."""
+        path = resource.path
+        mock = self.mocks.get((path, request.method)) or self.mocks.get((path, "ANY"))
+        if mock is None:
+            allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
+            detail = f"{path} supports {allowed}"
+            return self._refuse(
+                request,
+                "METHOD_NOT_ALLOWED",
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                detail,
+                headers=(("Allow", allowed),),
+            )
+        _, refusal = self._authorize(request, mock.authorizer)
+        if refusal is not None:
+            return refusal
+        context = {"httpMethod": request.method, "resourcePath": path}
+        response = self.responses.mock(mock.response, request.request_id, context)
+        return Outcome(response, GATEWAY, "mock integration")
 
-def too_large() -> tuple[str, HTTPStatus, str]:
-    """The gateway response for a body over API Gateway's payload limit."""
-    return (
-        "REQUEST_TOO_LARGE",
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-        "The request body is larger than the gateway's 10 MB limit",
-    )
+    def _authorize(
+        self, request: IncomingRequest, name: str | None
+    ) -> tuple[dict[str, str] | None, Outcome | None]:
+        """The caller's claims (None without an authorizer), or the 401 refusing the request."""
+        if name is None:
+            return None, None
+        authorizer = self.authorizers[name]
+        header = request.header(authorizer.header)
+        try:
+            return gateway_claims(authorizer.verifier.verify(header)), None
+        except TokenRejected as rejected:
+            if header is None or not header.strip():
+                detail = f"Send a Cognito ID token in the {authorizer.header} header"
+            elif str(rejected) == "token expired":
+                detail = "The token has expired"
+            else:
+                detail = "The token is not valid for this API"
+            note = f"unauthorized: {rejected}"
+            return None, self._refuse(
+                request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, note
+            )
+
+    def _refuse(
+        self,
+        request: IncomingRequest,
+        kind: str,
+        status: HTTPStatus,
+        detail: str,
+        note: str = "",
+        headers: tuple[tuple[str, str], ...] = (),
+        by: str = GATEWAY,
+    ) -> Outcome:
+        context = {
+            "httpMethod": request.method,
+            "path": request.path,
+            "stage": self.stage,
+            "identity.sourceIp": request.source_ip,
+        }
+        response = self.responses.error(kind, status, detail, request.request_id, headers, context)
+        return Outcome(response, by, note or detail)

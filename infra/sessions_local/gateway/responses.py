@@ -1,10 +1,8 @@
-"""Responses the gateway makes itself: errors, CORS preflights and mock integrations.
+"""Responses the gateway makes itself (errors, mock integrations), with CORS and ``X-Request-Id``.
 
-Where the template declares them (``GatewayResponses`` on the API, ``mock`` integrations in its
-``DefinitionBody``) they are rendered from it, as API Gateway would: header mapping expressions
-(``'text'``, ``context.requestId``) and the ``application/json`` mapping template with its
-``$context`` variables. Where it does not, the local API answers in the contract's problem+json
-shape. Either way the response carries the CORS headers and ``X-Request-Id``.
+Those the template declares are rendered as API Gateway renders them: header mappings (``'text'``,
+``context.requestId``) and the ``application/json`` template's ``$context`` variables. The others
+are the contract's problem+json.
 """
 
 from __future__ import annotations
@@ -14,12 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
 
 from sessions_local.runtimes.pool import ProxyResponse
 
 PROBLEM_JSON = "application/problem+json"
 EXPOSE_HEADERS = "ETag,Location,X-Request-Id"
+Headers = Iterable[tuple[str, str]]
 _CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_.]+))")
 
 
@@ -35,7 +33,6 @@ class Rendered:
 @dataclass(frozen=True)
 class Cors:
     allow_origin: str
-    allow_credentials: bool = False
 
     def headers(self) -> list[tuple[str, str]]:
         """The CORS headers of every response."""
@@ -43,11 +40,16 @@ class Cors:
             ("Access-Control-Allow-Origin", self.allow_origin),
             ("Access-Control-Expose-Headers", EXPOSE_HEADERS),
         ]
-        if self.allow_origin != "*":
-            headers.append(("Vary", "Origin"))
-        if self.allow_credentials:
-            headers.append(("Access-Control-Allow-Credentials", "true"))
-        return headers
+        return headers if self.allow_origin == "*" else [*headers, ("Vary", "Origin")]
+
+
+def render_template(template: str, context: Mapping[str, str]) -> str:
+    """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
+
+    def replace(match: re.Match[str]) -> str:
+        return context.get(match.group(1) or match.group(2), match.group(0))
+
+    return _CONTEXT_VARIABLE.sub(replace, template)
 
 
 def _map_header(expression: str, context: Mapping[str, str]) -> str | None:
@@ -57,16 +59,6 @@ def _map_header(expression: str, context: Mapping[str, str]) -> str | None:
     if expression.startswith("context."):
         return context.get(expression.removeprefix("context."))
     return None
-
-
-def render_template(template: str, context: Mapping[str, str]) -> str:
-    """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        return context.get(name, match.group(0))
-
-    return _CONTEXT_VARIABLE.sub(replace, template)
 
 
 def _context(request_id: str, message: str, kind: str, extra: Mapping[str, str]) -> dict[str, str]:
@@ -90,25 +82,26 @@ class GatewayResponses:
         status: HTTPStatus,
         detail: str,
         request_id: str,
-        extra_headers: Iterable[tuple[str, str]] = (),
+        extra_headers: Headers = (),
         context: Mapping[str, str] | None = None,
     ) -> ProxyResponse:
         """The gateway response of type ``kind`` (API Gateway's names, e.g. UNAUTHORIZED)."""
         declared = self.declared.get(kind)
         if declared is None:
             fallback = self.declared.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX")
-            if fallback is not None:
-                declared = Rendered(status.value, fallback.headers, fallback.template)
-        if declared is None:
-            return problem(status, detail, request_id, self.cors, extra_headers)
+            if fallback is None:
+                return problem(status, detail, request_id, self.cors, extra_headers)
+            declared = Rendered(status.value, fallback.headers, fallback.template)
         values = _context(request_id, detail, kind, context or {})
         return self.render(declared, values, extra_headers)
 
+    def mock(
+        self, declared: Rendered, request_id: str, context: Mapping[str, str]
+    ) -> ProxyResponse:
+        return self.render(declared, _context(request_id, "", "", context))
+
     def render(
-        self,
-        declared: Rendered,
-        context: Mapping[str, str],
-        extra_headers: Iterable[tuple[str, str]] = (),
+        self, declared: Rendered, context: Mapping[str, str], extra_headers: Headers = ()
     ) -> ProxyResponse:
         headers: list[tuple[str, str]] = []
         for name, expression in declared.headers.items():
@@ -122,31 +115,17 @@ class GatewayResponses:
             headers.append(("Content-Type", "application/json"))
         return ProxyResponse(declared.status, headers, body.encode())
 
-    def mock(
-        self, declared: Rendered, request_id: str, context: Mapping[str, str]
-    ) -> ProxyResponse:
-        return self.render(declared, _context(request_id, "", "", context))
-
 
 def problem(
-    status: HTTPStatus,
-    detail: str,
-    request_id: str,
-    cors: Cors,
-    extra_headers: Iterable[tuple[str, str]] = (),
+    status: HTTPStatus, detail: str, request_id: str, cors: Cors, extra_headers: Headers = ()
 ) -> ProxyResponse:
     """The contract's problem+json error, for gateway errors the template does not declare."""
-    body: dict[str, Any] = {
+    body = {
         "type": "about:blank",
         "title": status.phrase,
         "status": status.value,
         "detail": detail,
         "requestId": request_id,
     }
-    headers = [
-        ("Content-Type", PROBLEM_JSON),
-        ("X-Request-Id", request_id),
-        *cors.headers(),
-        *extra_headers,
-    ]
-    return ProxyResponse(status.value, headers, json.dumps(body).encode())
+    headers = [("Content-Type", PROBLEM_JSON), ("X-Request-Id", request_id), *cors.headers()]
+    return ProxyResponse(status.value, [*headers, *extra_headers], json.dumps(body).encode())

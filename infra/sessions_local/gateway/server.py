@@ -1,36 +1,119 @@
-"""The HTTP side: a threaded server that turns sockets into IncomingRequests and back.
+"""The HTTP side: a thread per connection, one access log line per request, and local CORS.
 
-One thread per connection (so requests are served concurrently); one log line per request on
-stderr: method, path, status, milliseconds, who answered (the gateway or a function) and the
-request id.
+The deployed API sends its one allowed origin (the template's ``AllowedOrigin``) on every
+response. Locally a web app may run on any dev server port, so a request from any loopback origin,
+or one named at start-up, gets its ``Origin`` back in ``Access-Control-Allow-Origin`` (with
+``Vary: Origin``); any other gets what the deployed API would send, which a browser refuses.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from sessions_local.gateway.events import IncomingRequest
-from sessions_local.gateway.local_gateway import GATEWAY, MAX_PAYLOAD_BYTES, Outcome, too_large
-from sessions_local.gateway.origins import LocalOrigins
+from sessions_local.gateway.local_gateway import GATEWAY, Outcome
 from sessions_local.gateway.responses import GatewayResponses
+from sessions_local.runtimes.pool import ProxyResponse
 
 log = logging.getLogger("sessions_local")
 access_log = logging.getLogger("sessions_local.access")
 
-Application = Callable[[IncomingRequest], Outcome]
-
-
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's
 # A body over the limit is read and dropped up to this size, so the client gets the answer
 # instead of a reset connection; past it the connection is just closed after the answer.
 DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+
+ANY_ORIGIN = "*"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# An origin as a browser serialises it: scheme, host, optional port, nothing else (no path,
+# user info, query or trailing dot). [0-9] rather than \d, which also matches other scripts'
+# digits; matched with fullmatch, as $ would accept a trailing newline.
+_ORIGIN = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9.-]+|\[::1\])(?::(?P<port>[0-9]{1,5}))?"
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _origin_parts(origin: str) -> tuple[str, str, str | None] | None:
+    """Scheme, host and port of an origin written exactly as a browser sends one, else None."""
+    found = _ORIGIN.fullmatch(origin)
+    if found is None:
+        return None
+    port, host = found["port"], found["host"]
+    # Browsers never send a port with a leading zero or out of range.
+    if port is not None and (port.startswith("0") or int(port) > 65535):
+        return None
+    if host.startswith(".") or host.endswith(".") or ".." in host:
+        return None
+    return found["scheme"], host, port
+
+
+def is_loopback_origin(origin: str) -> bool:
+    """``http(s)://`` and exactly ``localhost``, ``127.0.0.1`` or ``[::1]``, with or without a port
+    (``http://localhost.evil.example`` and ``https://localhost@evil.example`` are other hosts)."""
+    parts = _origin_parts(origin)
+    return parts is not None and parts[1] in LOOPBACK_HOSTS
+
+
+def canonical_origin(text: str) -> str:
+    """A named origin as browsers send it (lower case, no default port), or ``*``; ValueError for
+    anything else, so a typo is caught at start-up, not by a browser."""
+    if text == ANY_ORIGIN:
+        return text
+    parts = _origin_parts(text.lower())
+    if parts is None:
+        raise ValueError(
+            f"{text!r} is not an origin: scheme http or https, host, optional port "
+            "(https://app.example.com, http://192.168.1.20:8080), or *"
+        )
+    scheme, host, port = parts
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True)
+class LocalOrigins:
+    """The origins allowed locally: every loopback origin and ``named`` (canonical forms)."""
+
+    named: tuple[str, ...] = ()
+
+    def allows(self, origin: str) -> bool:
+        return ANY_ORIGIN in self.named or is_loopback_origin(origin) or origin in self.named
+
+    def describe(self) -> str:
+        """For the banner: where a browser may call from."""
+        if ANY_ORIGIN in self.named:
+            return "any origin (*)"
+        loopback = (
+            "any loopback origin (http://localhost:<port>, http://127.0.0.1:<port>, "
+            "http://[::1]:<port>)"
+        )
+        return f"{loopback} and {', '.join(self.named)}" if self.named else loopback
+
+    def answer(self, response: ProxyResponse, origin: str | None) -> ProxyResponse:
+        """``response`` with its CORS origin fitted to the request's ``Origin``: only one that
+        has CORS headers (local-only paths have none), and not one that allows ``*``."""
+        allow = "access-control-allow-origin"
+        current = [value for name, value in response.headers if name.lower() == allow]
+        if not current or ANY_ORIGIN in current or origin is None or not self.allows(origin):
+            return response
+        headers = [
+            (name, origin if name.lower() == allow else value) for name, value in response.headers
+        ]
+        varies = ",".join(value for name, value in headers if name.lower() == "vary")
+        if "origin" not in {token.strip().lower() for token in varies.split(",")}:
+            headers.append(("Vary", "Origin"))
+        return replace(response, headers=headers)
 
 
 class BodyTooLarge(Exception):
@@ -43,9 +126,9 @@ class LocalHttpServer(ThreadingHTTPServer):
     def __init__(
         self,
         listening: socket.socket,
-        app: Application,
+        app: Callable[[IncomingRequest], Outcome],
         responses: GatewayResponses,
-        origins: LocalOrigins | None = None,
+        origins: LocalOrigins,
     ) -> None:
         """Serve on a socket already listening (see :func:`listen`)."""
         address = listening.getsockname()[:2]
@@ -55,7 +138,6 @@ class LocalHttpServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(address[0]), int(address[1])
         self.app = app
         self.responses = responses
-        # None: every response goes out with the configured CORS origin, as deployed.
         self.origins = origins
 
 
@@ -96,10 +178,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_PAYLOAD_BYTES:
             if length <= DRAIN_LIMIT_BYTES:
-                while length > 0:
-                    dropped = self.rfile.read(min(length, 65536))
-                    if not dropped:
-                        break
+                while length > 0 and (dropped := self.rfile.read(min(length, 65536))):
                     length -= len(dropped)
             raise BodyTooLarge
         return self.rfile.read(length) if length > 0 else b""
@@ -124,59 +203,36 @@ class RequestHandler(BaseHTTPRequestHandler):
             protocol=self.request_version,
         )
         try:
-            body = self._read_body()
+            request = replace(request, body=self._read_body())
         except BodyTooLarge:
             self.close_connection = True
-            kind, status, detail = too_large()
-            outcome = self._gateway_error(request, kind, status, detail)
+            detail = "The request body is larger than the gateway's 10 MB limit"
+            outcome = self._gateway_error(
+                request, "REQUEST_TOO_LARGE", HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail
+            )
         except ValueError:
             self.close_connection = True
+            detail = "The request body is not framed correctly"
             outcome = self._gateway_error(
-                request,
-                "BAD_REQUEST_BODY",
-                HTTPStatus.BAD_REQUEST,
-                "The request body is not framed correctly",
+                request, "BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, detail
             )
         else:
-            request = IncomingRequest(
-                method=request.method,
-                path=request.path,
-                query=request.query,
-                headers=request.headers,
-                body=body,
-                source_ip=request.source_ip,
-                protocol=request.protocol,
-                request_id=request.request_id,
-                received_ms=request.received_ms,
-            )
             try:
                 outcome = self.server.app(request)
             except Exception:
                 log.exception("the local API failed on %s %s", request.method, request.path)
+                detail = "The local API failed; its console has the details"
                 outcome = self._gateway_error(
-                    request,
-                    "DEFAULT_5XX",
-                    HTTPStatus.INTERNAL_SERVER_ERROR,
-                    "The local API failed; its console has the details",
+                    request, "DEFAULT_5XX", HTTPStatus.INTERNAL_SERVER_ERROR, detail
                 )
-        if self.server.origins is not None:
-            # Here rather than in the gateway, so the errors the server makes itself (an
-            # oversized or badly framed body) are fitted to the browser's origin as well.
-            fitted = self.server.origins.answer(outcome.response, request.header("Origin"))
-            outcome = replace(outcome, response=fitted)
-        self._send(outcome)
+        # Here rather than in the gateway, so that the errors the server makes itself (an
+        # oversized or badly framed body) are fitted to the browser's origin as well.
+        fitted = self.server.origins.answer(outcome.response, request.header("Origin"))
+        self._send(fitted)
         elapsed_ms = (time.perf_counter() - started) * 1000
+        answered = f"{request.method} {self.path} {fitted.status} {elapsed_ms:.1f}ms"
         note = f" ({outcome.note})" if outcome.note else ""
-        access_log.info(
-            "%s %s %d %.1fms %s %s%s",
-            request.method,
-            self.path,
-            outcome.response.status,
-            elapsed_ms,
-            outcome.handled_by,
-            request.request_id,
-            note,
-        )
+        access_log.info("%s %s %s%s", answered, outcome.handled_by, request.request_id, note)
 
     def _gateway_error(
         self, request: IncomingRequest, kind: str, status: HTTPStatus, detail: str
@@ -184,8 +240,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         response = self.server.responses.error(kind, status, detail, request.request_id)
         return Outcome(response, GATEWAY, detail)
 
-    def _send(self, outcome: Outcome) -> None:
-        response = outcome.response
+    def _send(self, response: ProxyResponse) -> None:
         self.send_response_only(response.status)
         self.send_header("Date", self.date_time_string())
         for name, value in response.headers:
@@ -198,34 +253,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
 
-    # http.server dispatches on do_<METHOD>; every method goes through the gateway.
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_HEAD(self) -> None:
-        self._handle()
-
-    def do_OPTIONS(self) -> None:
-        self._handle()
-
-    # Methods no route has still reach the gateway, which answers 405 (http.server: 501).
-    def do_TRACE(self) -> None:
-        self._handle()
-
-    def do_QUERY(self) -> None:
-        self._handle()
+    # http.server dispatches on do_<METHOD>; every method goes through the gateway, also those
+    # no route has (TRACE, QUERY), which it answers 405 where http.server would answer 501.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle  # noqa: N815
+    do_TRACE = do_QUERY = _handle  # noqa: N815
 
 
 def configure_logging() -> None:
