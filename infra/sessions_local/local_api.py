@@ -27,7 +27,7 @@ from sessions_local.gateway.local_gateway import GATEWAY, Authorizer, LocalGatew
 from sessions_local.gateway.origins import LocalOrigins, canonical_origin
 from sessions_local.gateway.responses import Cors, GatewayResponses, Rendered, problem
 from sessions_local.gateway.routing import RouteTable, normalise
-from sessions_local.runtimes.emulated import BuiltFunction
+from sessions_local.runtimes.emulator import BuiltFunction
 from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
 from sessions_local.stack import Resolver, ResponseSpec
 
