@@ -1,8 +1,5 @@
-"""The functions as they ship: ``sam build`` output under Lambda's runtime emulator, no Docker.
-
-The emulator (``aws-lambda-rie``, inside the SAM CLI package) runs ``awslambdaric`` on a build
-folder, its layers and a folder standing for Lambda's ``/var/runtime``; one invocation at a time.
-"""
+"""The functions as they ship: ``sam build`` output run by ``awslambdaric`` under Lambda's
+runtime emulator (``aws-lambda-rie``, inside the SAM CLI package), without Docker."""
 
 from __future__ import annotations
 
@@ -24,15 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, python_paths
+from sessions_local.runtimes.pool import INIT_TIMEOUT_S, FunctionFailed, LocalFunction, python_paths
 from sessions_local.stack import FunctionSpec, translate
 
 # Lambda's names for the two instruction sets, by what this machine reports.
 ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 SAM_VENV = Path(".tools") / "sam"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-# Lambda allows 10 s of init; a busy machine starting several environments needs more.
-INIT_ALLOWANCE_S = 30.0
 START_TIMEOUT_S = 10.0
 # The REPORT line follows the answer closely; this bounds the wait when the emulator is gone.
 REPORT_WAIT_S = 5.0
@@ -96,8 +91,7 @@ class Build:
 
 
 def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str, Path]]:
-    """What ``sam build`` reads: the template, samconfig.toml, and every file but bytecode in
-    the folders a CodeUri, ContentUri or build ContextPath names (so a Makefile change rebuilds)."""
+    """What ``sam build`` reads: the template, samconfig.toml and the folders it builds from."""
     root = template.parent
     files = [(template.name, template)]
     if (root / "samconfig.toml").is_file():
@@ -105,12 +99,9 @@ def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str
     folders = set()
     for resource in (document.get("Resources") or {}).values():
         properties = resource.get("Properties") or {}
-        metadata = resource.get("Metadata") or {}
-        for value in (
-            properties.get("CodeUri"),
-            properties.get("ContentUri"),
-            metadata.get("ContextPath"),
-        ):
+        named = [properties.get("CodeUri"), properties.get("ContentUri")]
+        named.append((resource.get("Metadata") or {}).get("ContextPath"))  # a Makefile's folder
+        for value in named:
             if isinstance(value, str) and (root / value).is_dir():
                 folders.add((root / value).resolve())
     for folder in sorted(folders):
@@ -123,8 +114,7 @@ def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str
 
 
 def build(template: Path, architecture: str, echo: Echo | None = None) -> Build:
-    """``sam build`` of ``template`` for ``architecture`` into ``.aws-sam/native/<architecture>``
-    beside it (never the deploy build's folder); skipped when none of its inputs changed."""
+    """``sam build`` for ``architecture``, not in the deploy build; skipped if nothing changed."""
     template = template.resolve()
     root = template.parent
     output = root / ".aws-sam" / "native" / architecture
@@ -165,9 +155,7 @@ def build(template: Path, architecture: str, echo: Echo | None = None) -> Build:
 
 
 def prepare_runtime(root: Path) -> Path:
-    """The folder that stands for Lambda's ``/var/runtime``: ``awslambdaric`` and the AWS SDK
-    as ``infra/tools/lambda-runtime.txt`` lists them (at the versions of requirements-dev.lock),
-    installed for this machine and precompiled. Made once; again when those files change."""
+    """Lambda's ``/var/runtime``: awslambdaric and the SDK, as pinned, installed and compiled."""
     requirements = root / "infra" / "tools" / "lambda-runtime.txt"
     constraints = root / "requirements-dev.lock"
     target = (root / ".tools" / "lambda-runtime" / native_architecture()).resolve()
@@ -203,8 +191,7 @@ def find_rie(root: Path, architecture: str) -> Path:
 
 
 def prepare(template: Path, echo: Echo | None = None) -> Emulator:
-    """Build ``template`` for this machine (unless unchanged), make the runtime folder and find
-    the emulator: once per run, then :meth:`Emulator.function` per environment."""
+    """The build, runtime folder and emulator: once per run, then a function per environment."""
     root = template.resolve().parent
     architecture = native_architecture()
     return Emulator(
@@ -221,8 +208,7 @@ def _to_stderr(line: str) -> None:
 
 @dataclass(frozen=True)
 class Emulator:
-    """What an environment needs: the build, the runtime folder, the emulator binary, and the
-    Python 3.13 the virtualenv was made from (run with ``-S``, so none of its packages leak in)."""
+    """What an environment needs; ``python`` is the interpreter the virtualenv was made from."""
 
     build: Build
     runtime_dir: Path
@@ -232,16 +218,14 @@ class Emulator:
     def function(
         self, spec: FunctionSpec, variables: Mapping[str, str], output: Echo = _to_stderr
     ) -> EmulatedFunction:
-        """An environment of ``spec``'s code, layers and handler (not started yet); ``variables``
-        is all it starts with, ``output`` gets its log lines."""
+        """An environment of ``spec`` (not started); ``output`` gets the function's log lines."""
         return EmulatedFunction(self, spec, variables, output)
 
 
 @dataclass(frozen=True)
 class Report:
-    """The emulator's account of one invocation. ``duration_ms`` is the REPORT's ``Duration``:
-    init and invocation on a cold start; ``init_ms``, the init alone, is there on a cold start
-    only (the emulator's ``INIT REPORT``)."""
+    """The emulator's account of one invocation; on a cold start ``duration_ms`` includes the
+    init, and ``init_ms`` is the init alone (on other invocations, None)."""
 
     request_id: str
     duration_ms: float
@@ -261,8 +245,7 @@ def parse_report(line: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Invocation:
-    """What one invocation returned: the payload (parsed JSON), the error type when the
-    function raised or timed out (``payload`` then holds Lambda's error object), the report."""
+    """The payload; when the function raised or timed out, Lambda's error object and its type."""
 
     payload: Any
     error: str | None
@@ -271,8 +254,7 @@ class Invocation:
 
 @dataclass(eq=False)
 class EmulatedFunction:
-    """One execution environment under the emulator; a context manager, or :meth:`start` and
-    :meth:`stop`. It is also an environment of a :class:`BuiltFunction`'s pool."""
+    """One execution environment under the emulator, also one of a BuiltFunction's pool."""
 
     emulator: Emulator
     spec: FunctionSpec
@@ -352,13 +334,12 @@ class EmulatedFunction:
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         if self._reader is not None:
             self._reader.join(timeout=5)
 
@@ -375,7 +356,7 @@ class EmulatedFunction:
             raise EmulatorError(f"{name}: the emulator is not running")
         with self._condition:
             seen = len(self._reports)
-        limit = self.spec.timeout_s + INIT_ALLOWANCE_S
+        limit = self.spec.timeout_s + INIT_TIMEOUT_S
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=limit)
         try:
             headers = {"Content-Type": "application/json"}
@@ -397,8 +378,7 @@ class EmulatedFunction:
         return Invocation(payload, error, self._report_after(seen))
 
     def handle(self, event: Mapping[str, Any]) -> Any:
-        """The payload, as a pool's environment gives it: FunctionFailed when the function
-        raised or timed out, or (this environment then stopped) when it could not run."""
+        """The payload; FunctionFailed when the function raised, timed out or could not run."""
         try:
             invocation = self.invoke(event)
         except EmulatorError as error:
@@ -411,18 +391,17 @@ class EmulatedFunction:
         return invocation.payload
 
     def _report_after(self, seen: int) -> Report:
-        """The report of the invocation that follows the first ``seen``, once printed."""
-        deadline = time.monotonic() + REPORT_WAIT_S
+        """The report of the invocation after the first ``seen``, once printed."""
         with self._condition:
-            while len(self._reports) <= seen and time.monotonic() < deadline and self.alive:
-                self._condition.wait(timeout=0.05)
+            self._condition.wait_for(
+                lambda: len(self._reports) > seen or not self.alive, REPORT_WAIT_S
+            )
             if len(self._reports) <= seen:
                 raise EmulatorError(f"{self.spec.logical_id}: the emulator printed no REPORT line")
             return self._reports[seen]
 
     def _read(self, lines: Iterable[str]) -> None:
-        """The emulator's output: its own log lines feed the reports, the rest is the
-        function's log (REPORT lines too), passed on."""
+        """The emulator's output: its log lines feed the reports, the function's are passed on."""
         init_ms: float | None = None
         for raw in lines:
             line = raw.rstrip("\n")
@@ -460,7 +439,7 @@ def _free_port() -> int:
 
 
 class BuiltFunction(LocalFunction):
-    """A template function served from its build folder, its environments under the emulator."""
+    """A template function served from its build folder, under the emulator."""
 
     def __init__(
         self, spec: FunctionSpec, region: str, variables: Mapping[str, str], emulator: Emulator

@@ -1,6 +1,5 @@
-"""The template's functions, each with a pool of execution environments, as Lambda runs them:
-one request per environment at a time, another started when all are busy. From source, each is
-a child process (``sandbox.py``) that a code change retires."""
+"""The template's functions, each with a pool of execution environments as Lambda has them: one
+request per environment at a time. From source, each is a child process (``sandbox.py``)."""
 
 from __future__ import annotations
 
@@ -59,8 +58,7 @@ class ProxyResponse:
 
 
 def python_paths(layer: Path) -> list[Path]:
-    """A layer's folders on ``sys.path``, as Lambda adds them from ``/opt``: ``python`` and
-    ``python/lib/python3.13/site-packages``; a layer's unbuilt source folder is itself."""
+    """A layer's folders on ``sys.path``, as Lambda adds them from ``/opt`` (source: itself)."""
     base = layer / "python"
     if not base.is_dir():
         return [layer]
@@ -78,10 +76,10 @@ def _process_context() -> BaseContext:
 
 
 class ExecutionEnvironment(Protocol):
-    """One environment of a function's pool, however it runs the function."""
+    """One environment of a function's pool, however it runs the function: ``handle`` gives the
+    handler's result, FunctionFailed when it raised, timed out or could not run."""
 
-    def handle(self, event: Mapping[str, Any]) -> Any:
-        """The handler's result; FunctionFailed when it raised, timed out or could not run."""
+    def handle(self, event: Mapping[str, Any]) -> Any: ...
 
     @property
     def alive(self) -> bool: ...
@@ -121,14 +119,8 @@ class Environment:
     def handle(self, event: Mapping[str, Any]) -> Any:
         spec = self.spec
         name = spec.logical_id
-        context = {
-            "function_name": name,
-            "memory_mb": spec.memory_mb,
-            "timeout_s": spec.timeout_s,
-            "region": self.region,
-            "aws_request_id": str(uuid.uuid4()),
-        }
-        self._connection.send(("invoke", json.dumps(event), context))
+        context = (name, spec.memory_mb, spec.timeout_s, self.region, str(uuid.uuid4()))
+        self._connection.send(("invoke", json.dumps(event), context))  # context: LambdaContext's
         limit = min(float(spec.timeout_s), INTEGRATION_TIMEOUT_S)
         if not self._connection.poll(limit + 0.25):
             self.stop()  # as Lambda stops an environment that timed out
@@ -162,8 +154,7 @@ class Environment:
 
 
 class LocalFunction:
-    """A function of the template and its pool of execution environments; with ``watch``, a
-    change to its or its layers' code retires the environments that loaded the old code."""
+    """A template function and its environments; ``watch`` reloads its code when it changes."""
 
     def __init__(
         self, spec: FunctionSpec, region: str, variables: Mapping[str, str], *, watch: bool = False
@@ -187,18 +178,17 @@ class LocalFunction:
         return Environment(self.spec, self.region, self.variables)
 
     def _reload_if_changed(self) -> None:
-        """After a code change idle environments stop, and busy ones when they finish: the next
-        request cold-starts on the new code."""
+        """After a code change, idle environments stop and busy ones when they finish."""
         if self._sources is None:
             return
-        before, self._sources = self._sources, _sources(self.spec)
-        now = self._sources
-        changed = sorted(
-            path for path in before.keys() | now.keys() if before.get(path) != now.get(path)
-        )
-        if not changed:
+        before, now = self._sources, _sources(self.spec)
+        if now == before:
             return
-        log.info("%s: %s changed; the next request runs the new code", self.name, changed[0])
+        self._sources = now
+        changed = min(
+            path for path in now.keys() | before.keys() if now.get(path) != before.get(path)
+        )
+        log.info("%s: %s changed; the next request runs the new code", self.name, changed)
         with self._condition:
             self._generation += 1
             idle, self._idle = self._idle, []

@@ -80,13 +80,13 @@ def run(
     connection.send(("ready", None))
     while True:
         try:
-            kind, event_json, context_fields = connection.recv()
+            kind, event_json, context = connection.recv()
         except (EOFError, OSError):
             return
         if kind != "invoke":
             return
         try:
-            result = function(json.loads(event_json), LambdaContext(**context_fields))
+            result = function(json.loads(event_json), LambdaContext(*context))
             reply = ("ok", json.dumps(result, default=_lambda_json))
         except Exception as error:
             traceback.print_exc()
