@@ -252,7 +252,7 @@ class Invocation:
     report: Report
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)  # no variables (secrets) in a repr
 class EmulatedFunction:
     """One execution environment under the emulator, also one of a BuiltFunction's pool."""
 
