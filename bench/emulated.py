@@ -19,13 +19,13 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sessions_local.aws.embedded import client
 from sessions_local.deployment import DeploymentSettings, LocalDeployment
-from sessions_local.runtimes.emulator import EmulatedFunction, python_paths
+from sessions_local.runtimes.emulator import EmulatedFunction
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -138,7 +138,7 @@ def _folders(deployment: LocalDeployment) -> Iterator[tuple[Path, Path, list[Pat
         layers = []
         for layer in spec.layers:
             shutil.copytree(layer, base / "nobytecode" / layer.name)
-            layers.extend(python_paths(base / "nobytecode" / layer.name))
+            layers.append(base / "nobytecode" / layer.name)
         for cache in sorted((base / "nobytecode").rglob("__pycache__")):
             shutil.rmtree(cache, ignore_errors=True)
         for stray in (base / "nobytecode").rglob("*.pyc"):
@@ -187,31 +187,21 @@ def measure(
                 spec = template.functions[FUNCTIONS[NO_BYTECODE]]
 
                 def plain() -> EmulatedFunction:
-                    return emulator.environment(
-                        spec.logical_id,
-                        plain_code,
-                        plain_layers,
-                        spec.handler,
-                        variables[spec.logical_id],
-                        timeout_s=spec.timeout_s,
-                        memory_mb=spec.memory_mb,
-                        output=_quiet,
-                    )
+                    copy = replace(spec, code_uri=plain_code, layers=tuple(plain_layers))
+                    return emulator.function(copy, variables[spec.logical_id], output=_quiet)
 
                 subjects.append((Sample(NO_BYTECODE, "no bytecode"), plain))
             get_spec = template.functions[FUNCTIONS["get_session"]]
 
             def bare() -> EmulatedFunction:
-                return emulator.environment(
-                    "BareFunction",
-                    bare_dir,
-                    [],
-                    "app.handler",
-                    bare_variables,
-                    timeout_s=get_spec.timeout_s,
-                    memory_mb=get_spec.memory_mb,
-                    output=_quiet,
+                bare_spec = replace(
+                    get_spec,
+                    logical_id="BareFunction",
+                    code_uri=bare_dir,
+                    handler="app.handler",
+                    layers=(),
                 )
+                return emulator.function(bare_spec, bare_variables, output=_quiet)
 
             bare_event = load_event("get_session")
             for index in range(rounds):

@@ -25,7 +25,7 @@ from sessions_local.gateway.docs import SWAGGER_PAGE, swagger_asset
 from sessions_local.gateway.local_gateway import RouteTable, TokenVerifier, normalise
 from sessions_local.gateway.responses import Cors, GatewayResponses, Rendered, problem
 from sessions_local.gateway.server import LocalOrigins, canonical_origin
-from sessions_local.runtimes.emulated import BuiltFunction
+from sessions_local.runtimes.emulator import BuiltFunction
 from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
 from sessions_local.stack import Resolver, ResponseSpec
 

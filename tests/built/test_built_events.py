@@ -152,7 +152,7 @@ def test_nothing_of_the_development_virtualenv_is_on_the_path(
     ]
     assert environment["PYTHONDONTWRITEBYTECODE"] == "1"
     assert "VIRTUAL_ENV" not in environment
-    assert ".venv" not in str(function.python)
+    assert ".venv" not in str(function.emulator.python)
 
 
 def test_report_lines_are_read_field_by_field() -> None:

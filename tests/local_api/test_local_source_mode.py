@@ -27,7 +27,6 @@ def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setattr(emulator, name, refuse)
     if request.param == "spawn":
         monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    monkeypatch.setattr(pool, "_context", None)  # chosen anew, then restored
     return str(request.param)
 
 

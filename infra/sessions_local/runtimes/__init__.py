@@ -1,18 +1,16 @@
 """Execution environments: a function's code run as Lambda runs it, from source in a child
-process of its own (with hot reload), or as ``sam build`` builds it under the Lambda runtime
-emulator."""
+process of its own (with hot reload), or as ``sam build`` builds it under the runtime emulator."""
 
-from sessions_local.runtimes.emulated import BuiltFunction
 from sessions_local.runtimes.emulator import (
+    BuiltFunction,
     EmulatedFunction,
     Emulator,
     EmulatorError,
     Invocation,
     parse_report,
     prepare,
-    python_paths,
 )
-from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
+from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse, python_paths
 from sessions_local.runtimes.sandbox import LambdaContext
 
 __all__ = [

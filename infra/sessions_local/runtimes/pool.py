@@ -1,14 +1,5 @@
-"""The template's functions, run as Lambda runs them: in execution environments of their own.
-
-Each environment is a child process (see ``sandbox.py``) with only that function's environment
-variables, its code folder on ``sys.path`` and its handler module imported once (the cold start).
-An environment serves one request at a time, as in Lambda; when all of a function's environments
-are busy, another is started, up to ``max_environments``. A run past the function's ``Timeout``
-stops the environment, as Lambda does.
-
-The response must be a proxy response; anything else is what API Gateway answers for a malformed
-Lambda response, and so is an exception or a time-out.
-"""
+"""The template's functions, each with a pool of execution environments as Lambda has them: one
+request per environment at a time. From source, each is a child process (``sandbox.py``)."""
 
 from __future__ import annotations
 
@@ -27,7 +18,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sessions_local.runtimes import sandbox
-from sessions_local.runtimes.emulator import python_paths
 from sessions_local.stack import FunctionSpec
 
 log = logging.getLogger("sessions_local")
@@ -36,7 +26,7 @@ log = logging.getLogger("sessions_local")
 INIT_TIMEOUT_S = 30.0
 # API Gateway stops waiting for an integration after 29 s.
 INTEGRATION_TIMEOUT_S = 29.0
-DEFAULT_MAX_ENVIRONMENTS = 4
+MAX_ENVIRONMENTS = 4
 # Loaded once by the process that forks environments, so a cold start does not import them again:
 # the SDKs a Python function commonly imports, none of which reads its configuration at import.
 PRELOAD = [
@@ -67,29 +57,29 @@ class ProxyResponse:
     body: bytes = b""
 
 
-_context: BaseContext | None = None
-_context_lock = threading.Lock()
+def python_paths(layer: Path) -> list[Path]:
+    """A layer's folders on ``sys.path``, as Lambda adds them from ``/opt`` (source: itself)."""
+    base = layer / "python"
+    if not base.is_dir():
+        return [layer]
+    return [path for path in (base, base / "lib" / "python3.13" / "site-packages") if path.is_dir()]
 
 
 def _process_context() -> BaseContext:
     """Environments fork from a clean, single-threaded server process with the SDKs preloaded;
     where there is no fork (Windows), each starts a fresh interpreter."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            if "forkserver" in multiprocessing.get_all_start_methods():
-                context: BaseContext = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.sandbox"])
-            else:
-                context = multiprocessing.get_context("spawn")
-            _context = context
-        return _context
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.sandbox"])
+    return context
 
 
 class ExecutionEnvironment(Protocol):
-    """What a function's pool needs of one environment, however it runs the function."""
+    """One environment of a function's pool, however it runs the function: ``handle`` gives the
+    handler's result, FunctionFailed when it raised, timed out or could not run."""
 
-    def invoke(self, event: Mapping[str, Any], context: Mapping[str, Any]) -> Any: ...
+    def handle(self, event: Mapping[str, Any]) -> Any: ...
 
     @property
     def alive(self) -> bool: ...
@@ -98,15 +88,18 @@ class ExecutionEnvironment(Protocol):
 
 
 class Environment:
-    """One execution environment: a child process with the function's handler loaded."""
+    """An environment from source: a child process with the function's handler loaded."""
 
-    def __init__(self, spec: FunctionSpec, variables: Mapping[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, region: str, variables: Mapping[str, str]) -> None:
         self.spec = spec
+        self.region = region
         context = _process_context()
         self._connection, child = context.Pipe()
+        # Lambda's sys.path order: the function's code folder, then its layers'.
+        layers = [str(path) for layer in spec.layers for path in python_paths(layer)]
         self._process = context.Process(  # type: ignore[attr-defined]
             target=sandbox.run,
-            args=(child, _search_path(spec), spec.handler, dict(variables)),
+            args=(child, [str(spec.code_uri), *layers], spec.handler, dict(variables)),
             name=f"{spec.logical_id}-environment",
             daemon=True,
         )
@@ -123,14 +116,15 @@ class Environment:
             self.stop()
             raise FunctionFailed(f"{spec.logical_id}: init failed: {detail}")
 
-    def invoke(self, event: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
-        """The handler's result; FunctionFailed (and a stopped environment) on time-out."""
-        name = self.spec.logical_id
-        limit = min(float(self.spec.timeout_s), INTEGRATION_TIMEOUT_S)
-        self._connection.send(("invoke", json.dumps(event), dict(context)))
+    def handle(self, event: Mapping[str, Any]) -> Any:
+        spec = self.spec
+        name = spec.logical_id
+        context = (name, spec.memory_mb, spec.timeout_s, self.region, str(uuid.uuid4()))
+        self._connection.send(("invoke", json.dumps(event), context))  # context: LambdaContext's
+        limit = min(float(spec.timeout_s), INTEGRATION_TIMEOUT_S)
         if not self._connection.poll(limit + 0.25):
-            self.stop()
-            gateway = self.spec.timeout_s > INTEGRATION_TIMEOUT_S
+            self.stop()  # as Lambda stops an environment that timed out
+            gateway = spec.timeout_s > INTEGRATION_TIMEOUT_S
             raise FunctionFailed(
                 f"{name} timed out after {limit:.0f}s"
                 + (" (API Gateway's integration limit)" if gateway else ""),
@@ -160,39 +154,40 @@ class Environment:
 
 
 class LocalFunction:
-    """A function of the template and its pool of execution environments."""
+    """A template function and its environments; ``watch`` reloads its code when it changes."""
 
     def __init__(
-        self,
-        spec: FunctionSpec,
-        region: str,
-        variables: Mapping[str, str],
-        max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
-        *,
-        watch: bool = False,
+        self, spec: FunctionSpec, region: str, variables: Mapping[str, str], *, watch: bool = False
     ) -> None:
         self.spec = spec
         self.region = region
         self.variables = dict(variables)
-        self.max_environments = max_environments
         self._idle: list[ExecutionEnvironment] = []
         self._started = 0
         self._stopping = False
         self._condition = threading.Condition()
-        # Source code changes retire the environments that loaded the old code.
-        self._watch = SourceWatch(spec) if watch else None
-        self._generation = 0
+        self._sources = _sources(spec) if watch else None
+        self._generation = 0  # of the code: environments of an older one are not reused
 
     @property
     def name(self) -> str:
         return self.spec.logical_id
 
+    def start_environment(self) -> ExecutionEnvironment:
+        """A new environment of this function, its handler loaded (or loading)."""
+        return Environment(self.spec, self.region, self.variables)
+
     def _reload_if_changed(self) -> None:
-        """After a change to the function's or its layers' code, idle environments stop and
-        busy ones stop when they finish: the next request cold-starts on the new code."""
-        changed = self._watch.changed() if self._watch is not None else None
-        if changed is None:
+        """After a code change, idle environments stop and busy ones when they finish."""
+        if self._sources is None:
             return
+        before, now = self._sources, _sources(self.spec)
+        if now == before:
+            return
+        self._sources = now
+        changed = min(
+            path for path in now.keys() | before.keys() if now.get(path) != before.get(path)
+        )
         log.info("%s: %s changed; the next request runs the new code", self.name, changed)
         with self._condition:
             self._generation += 1
@@ -210,7 +205,7 @@ class LocalFunction:
                     raise FunctionFailed(f"{self.name} is stopping")
                 if self._idle:
                     return self._idle.pop(), self._generation
-                if self._started < self.max_environments:
+                if self._started < MAX_ENVIRONMENTS:
                     self._started += 1
                     break
                 self._condition.wait()
@@ -222,10 +217,6 @@ class LocalFunction:
                 self._started -= 1
                 self._condition.notify()
             raise
-
-    def start_environment(self) -> ExecutionEnvironment:
-        """A new environment of this function, its handler loaded (or loading)."""
-        return Environment(self.spec, self.variables)
 
     def _release(self, environment: ExecutionEnvironment, generation: int) -> None:
         with self._condition:
@@ -243,15 +234,8 @@ class LocalFunction:
 
     def invoke(self, event: Mapping[str, Any]) -> ProxyResponse:
         environment, generation = self._acquire()
-        context = {
-            "function_name": self.name,
-            "memory_mb": self.spec.memory_mb,
-            "timeout_s": self.spec.timeout_s,
-            "region": self.region,
-            "aws_request_id": str(uuid.uuid4()),
-        }
         try:
-            result = environment.invoke(event, context)
+            result = environment.handle(event)
         finally:
             self._release(environment, generation)
         return to_proxy_response(result, self.name)
@@ -302,39 +286,14 @@ def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return json.dumps(value) if isinstance(value, bool) else str(value)  # true, not True
 
 
-def _search_path(spec: FunctionSpec) -> list[str]:
-    """The function's code folder, then its layers', as Lambda orders ``sys.path``."""
-    return [
-        str(spec.code_uri),
-        *(str(path) for layer in spec.layers for path in python_paths(layer)),
-    ]
-
-
-class SourceWatch:
-    """The modification times of a function's and its layers' source files."""
-
-    def __init__(self, spec: FunctionSpec) -> None:
-        self.folders = [spec.code_uri, *spec.layers]
-        self._seen = self._snapshot()
-
-    def _snapshot(self) -> dict[Path, int]:
-        return {
-            path: path.stat().st_mtime_ns
-            for folder in self.folders
-            for path in folder.rglob("*.py")
-            if "__pycache__" not in path.parts
-        }
-
-    def changed(self) -> str | None:
-        """The first file added, changed or removed since the last look, or None."""
-        now = self._snapshot()
-        if now == self._seen:
-            return None
-        before, self._seen = self._seen, now
-        differing = {p for p in now.keys() | before.keys() if now.get(p) != before.get(p)}
-        return str(min(differing))
+def _sources(spec: FunctionSpec) -> dict[Path, int]:
+    """The modification times of the function's and its layers' source files."""
+    return {
+        path: path.stat().st_mtime_ns
+        for folder in (spec.code_uri, *spec.layers)
+        for path in folder.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }

@@ -1,11 +1,5 @@
-"""Inside one execution environment: a child process that runs one function, one event at a time.
-
-Like Lambda's Python runtime, it starts with the function's environment variables only (plus the
-process basics), puts the function's code folder first on ``sys.path``, imports the handler module
-(the "init" phase) and then answers invocations: each event arrives as JSON, the handler gets a
-Lambda-like context, and the result goes back as JSON, so a result Lambda could not serialise
-fails here too. Ctrl-C is left to the parent, which stops its environments itself.
-"""
+"""Inside one execution environment: the child process that runs one function, as Lambda's
+Python runtime does, one JSON event at a time."""
 
 from __future__ import annotations
 
@@ -63,8 +57,10 @@ def _lambda_json(value: Any) -> Any:
 def run(
     connection: Connection, search_path: list[str], handler: str, environment: dict[str, str]
 ) -> None:
-    """The environment's main loop (the target of the child process)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """The child process: only the function's variables, its code folder first on ``sys.path``,
+    the handler imported once (the init), then one invocation per message until told to stop.
+    Results go back as JSON, so one Lambda could not serialise fails here too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
     os.environ.clear()
     os.environ.update(environment)
     if environment.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
@@ -84,15 +80,13 @@ def run(
     connection.send(("ready", None))
     while True:
         try:
-            message = connection.recv()
+            kind, event_json, context = connection.recv()
         except (EOFError, OSError):
             return
-        if message[0] != "invoke":
+        if kind != "invoke":
             return
-        _, event_json, context_fields = message
-        context = LambdaContext(**context_fields)
         try:
-            result = function(json.loads(event_json), context)
+            result = function(json.loads(event_json), LambdaContext(*context))
             reply = ("ok", json.dumps(result, default=_lambda_json))
         except Exception as error:
             traceback.print_exc()

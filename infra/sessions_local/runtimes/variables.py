@@ -1,11 +1,8 @@
-"""The environment variables of a function's execution environment, as Lambda sets them.
+"""A function's environment variables, as Lambda sets them, with the AWS settings of this run.
 
-Lambda gives a function its template variables (``Globals`` merged with its own, intrinsics
-resolved) plus the runtime's reserved ones (``AWS_LAMBDA_FUNCTION_NAME``, ``AWS_REGION``, ...).
-Locally the AWS settings point at loopback (see ``aws_local``), a dynamic reference to a secret
-(``{{resolve:secretsmanager:...}}``) becomes a random value made once per run, and a few
-``POWERTOOLS_*`` defaults keep the console quiet. ``POWERTOOLS_*`` variables set in the shell
-that starts the local API win over everything, so ``POWERTOOLS_LOG_LEVEL=DEBUG make dev`` works.
+Template variables (dynamic references to secrets become a random value made once per run),
+then Lambda's reserved ones; ``POWERTOOLS_*`` from the shell win over all, so that
+``POWERTOOLS_LOG_LEVEL=DEBUG make dev`` works.
 """
 
 from __future__ import annotations
@@ -19,23 +16,11 @@ from typing import Any
 from sessions_local.stack import FunctionSpec
 
 # Outside Lambda there is no X-Ray daemon; metrics (EMF) lines would drown the request log.
-LOCAL_DEFAULTS = {
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-}
-# What any process needs to run on this machine, passed on from the local API's environment.
-PROCESS_BASICS = (
-    "PATH",
-    "HOME",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TMPDIR",
-    "TZ",
-    "VIRTUAL_ENV",
-    "PYTHONUNBUFFERED",
-    "PYTHONDONTWRITEBYTECODE",
-)
+LOCAL_DEFAULTS = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+# What any process needs to run on this machine (and Python's output and bytecode settings),
+# passed on from the local API's environment.
+PROCESS_BASICS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "VIRTUAL_ENV")
+PYTHON_BASICS = ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]+\}\}")
 
 
@@ -58,9 +43,10 @@ def function_variables(
     secret_values: SecretValues,
     parent: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every variable the function's environment starts with."""
+    """Every variable the function's environment starts with; ``parent`` is the local API's."""
     parent = os.environ if parent is None else parent
-    variables = {name: parent[name] for name in PROCESS_BASICS if name in parent}
+    basics = [*PROCESS_BASICS, *PYTHON_BASICS]
+    variables = {name: parent[name] for name in basics if name in parent}
     variables.update({name: value for name, value in parent.items() if name.startswith("AWS_")})
     variables.update(LOCAL_DEFAULTS)
     for name, value in resolved.items():
