@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sessions_local.aws.embedded import client
+from sessions_local.aws import client
 from sessions_local.deployment import DeploymentSettings, LocalDeployment
-from sessions_local.runtimes.emulator import EmulatedFunction
+from sessions_local.runtimes import EmulatedFunction
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from sessions_local.aws.tables import create_template_tables
+from sessions_local.aws import create_template_tables
 from sessions_local.stack import read_stack
 from sessions_openapi import load_module
 

@@ -30,9 +30,8 @@ import pytest
 from moto import mock_aws
 from session_actions.idempotency import _idempotent_create
 from session_actions.repository import dynamodb_client
-from sessions_local.aws.tables import create_template_tables
-from sessions_local.runtimes.sandbox import LambdaContext
-from sessions_local.runtimes.variables import LOCAL_DEFAULTS, SecretValues
+from sessions_local.aws import create_template_tables
+from sessions_local.runtimes import LOCAL_DEFAULTS, LambdaContext, SecretValues
 
 from tests.cloudformation import ROOT, local_template
 

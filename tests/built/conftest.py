@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from sessions_local.deployment import DeploymentSettings, LocalDeployment
-from sessions_local.runtimes.emulator import Emulator
+from sessions_local.runtimes import Emulator
 from sessions_local.stack import Stack
 
 from tests.cloudformation import ROOT

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from session_actions.repository import SessionRepository
-from sessions_local.aws.embedded import client
-from sessions_local.runtimes.emulator import EmulatedFunction, Emulator, parse_report
+from sessions_local.aws import client
+from sessions_local.runtimes import EmulatedFunction, Emulator, parse_report
 from sessions_local.stack import Stack
 
 from tests.built.conftest import REGION

@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from sessions_local.runtimes.emulator import Emulator
+from sessions_local.runtimes import Emulator
 
 from tests.cloudformation import ROOT
 from tests.localapi import LocalApi, command, free_port

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sessions_local.gateway.local_gateway import RouteTable
-from sessions_local.stack import RouteSpec
-from sessions_local.stack.intrinsics import Resolver
+from sessions_local.gateway import RouteTable
+from sessions_local.stack import Resolver, RouteSpec
 
 
 def resolver() -> Resolver:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sessions_local.gateway.server import LocalOrigins, canonical_origin, is_loopback_origin
-from sessions_local.runtimes.pool import ProxyResponse
+from sessions_local.gateway import LocalOrigins, canonical_origin, is_loopback_origin
+from sessions_local.runtimes import ProxyResponse
 
 CONFIGURED = "https://app.example.com"
 

@@ -7,9 +7,16 @@ import json
 from http import HTTPStatus
 
 import pytest
-from sessions_local.gateway.events import IncomingRequest, build_event, encode_body
-from sessions_local.gateway.responses import Cors, GatewayResponses, Rendered, render_template
-from sessions_local.runtimes.pool import FunctionFailed, to_proxy_response
+from sessions_local.gateway import (
+    Cors,
+    GatewayResponses,
+    IncomingRequest,
+    Rendered,
+    build_event,
+    encode_body,
+    render_template,
+)
+from sessions_local.runtimes import FunctionFailed, to_proxy_response
 
 CORS = Cors(allow_origin="https://app.example.com")
 DECLARED = Rendered(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sessions_local.aws.tables import plan_table
+from sessions_local.aws import plan_table
 from sessions_local.cli import find_template
 from sessions_local.deployment import DeploymentSettings, LocalDeployment
 from sessions_local.local_api import LocalApi

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sessions_local.gateway.local_gateway import TokenRejected, TokenVerifier, gateway_claims
+from sessions_local.gateway import TokenRejected, TokenVerifier, gateway_claims
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local"
 CLIENT = "client-1"

@@ -13,8 +13,7 @@ import jwt
 import pytest
 import yaml
 from botocore.exceptions import ClientError
-from sessions_local.aws.embedded import EmbeddedAws, client
-from sessions_local.aws.userpool import LocalUserPool
+from sessions_local.aws import EmbeddedAws, LocalUserPool, client
 from sessions_local.stack import ClientSpec, UserPoolSpec
 
 REGION = "us-east-1"
