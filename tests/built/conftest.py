@@ -16,7 +16,8 @@ from tests.cloudformation import ROOT
 REGION = "us-east-1"
 
 
-@pytest.fixture(scope="session")
+# Per module: the embedded AWS lives in this process, and its data goes when it stops.
+@pytest.fixture(scope="module")
 def deployment() -> Iterator[LocalDeployment]:
     settings = DeploymentSettings(ROOT / "template.yaml", region=REGION, built=True)
     deployment = LocalDeployment(settings).start(user_pools=False)
@@ -24,24 +25,24 @@ def deployment() -> Iterator[LocalDeployment]:
     deployment.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def emulator(deployment: LocalDeployment) -> Emulator:
     assert deployment.emulator is not None
     return deployment.emulator
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(deployment: LocalDeployment) -> Stack:
     return deployment.stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dynamodb(deployment: LocalDeployment) -> str:
     """The embedded DynamoDB holding the template's tables, under their template names."""
     return deployment.dynamodb_endpoint
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def variables(deployment: LocalDeployment) -> dict[str, dict[str, str]]:
     """Each function's environment, as the local API gives it, on the embedded DynamoDB."""
     return {name: function.variables for name, function in deployment.functions.items()}

@@ -69,10 +69,14 @@ class EmbeddedAws:
         return self.endpoint
 
     def stop(self) -> None:
+        """Stop the server and forget its data, which moto keeps per process, not per server."""
+        from moto.moto_api._internal.models import moto_api_backend
+
         if self._server is not None and self._thread is not None:
             self._server.shutdown()
             self._thread.join()
             self._server = None
+            moto_api_backend.reset()
 
 
 def client(service: str, region: str, endpoint: str) -> Any:
