@@ -446,9 +446,6 @@ class BuiltFunction(LocalFunction):
     ) -> None:
         super().__init__(spec, region, variables)
         self.emulator = emulator
-        if variables.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
-            # Nothing is published locally, so Powertools' "no metrics to publish" says nothing.
-            self.variables["PYTHONWARNINGS"] = "ignore:No application metrics to publish"
 
     def start_environment(self) -> EmulatedFunction:
         try:

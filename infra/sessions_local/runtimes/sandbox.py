@@ -63,9 +63,10 @@ def run(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
     os.environ.clear()
     os.environ.update(environment)
-    if environment.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
-        # Nothing is published locally, so Powertools' "no metrics to publish" says nothing.
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
+    # PYTHONWARNINGS is read when an interpreter starts; a forked one applies it here.
+    for option in filter(None, environment.get("PYTHONWARNINGS", "").split(",")):
+        action, _, message = option.partition(":")
+        warnings.filterwarnings(action, message=message.partition(":")[0])  # type: ignore[arg-type]
     os.chdir(search_path[0])
     sys.path[:0] = search_path
     module_name, _, attribute = handler.rpartition(".")

@@ -15,8 +15,13 @@ from typing import Any
 
 from sessions_local.stack import FunctionSpec
 
-# Outside Lambda there is no X-Ray daemon; metrics (EMF) lines would drown the request log.
-LOCAL_DEFAULTS = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+# Outside Lambda there is no X-Ray daemon; metrics (EMF) lines would drown the request log, and
+# with none published, Powertools' warning that there are none says nothing.
+LOCAL_DEFAULTS = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "PYTHONWARNINGS": "ignore:No application metrics to publish",
+}
 # What any process needs to run on this machine (and Python's output and bytecode settings),
 # passed on from the local API's environment.
 PROCESS_BASICS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "VIRTUAL_ENV")
