@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from botocore.exceptions import ClientError
+from session_actions.envelope import REQUEST_ID_HEADER
 
 from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.deployment import LocalDeployment
@@ -136,7 +137,7 @@ class LocalApi:
     def _raw(
         self, request: IncomingRequest, status: HTTPStatus, body: bytes, content_type: str
     ) -> Outcome:
-        headers = [("Content-Type", content_type), ("X-Request-Id", request.request_id)]
+        headers = [("Content-Type", content_type), (REQUEST_ID_HEADER, request.request_id)]
         return Outcome(ProxyResponse(status.value, headers, body), LOCAL)
 
     def _json(self, request: IncomingRequest, status: HTTPStatus, data: Any) -> Outcome:

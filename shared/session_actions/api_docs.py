@@ -12,7 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from session_actions.http_errors import PROBLEM_JSON
+from session_actions.envelope import PROBLEM_JSON
 from session_actions.ids import ULID_REGEX
 
 OpenAPIResponse = dict[str, Any]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+from session_actions.envelope import PROBLEM_JSON, problem_body
 from session_actions.errors import (
     FieldError,
     IdempotencyInFlight,
@@ -22,7 +23,6 @@ from session_actions.errors import (
 from session_actions.observability import count_store_unavailable
 from session_actions.views import SERVER_FIELDS
 
-PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
 
 STATUS_OF: dict[type[SessionError], HTTPStatus] = {
@@ -44,15 +44,8 @@ def problem(
     errors: list[FieldError] | None = None,
 ) -> tuple[dict[str, str], str]:
     """Headers and body of a problem response."""
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": status.phrase,
-        "status": status.value,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
-    body["requestId"] = request_id
+    fields = [{"field": e.field, "message": e.message} for e in errors or ()]
+    body = problem_body(status, detail, request_id, fields)
     headers = {"Content-Type": PROBLEM_JSON}
     if status == HTTPStatus.SERVICE_UNAVAILABLE:
         headers["Retry-After"] = RETRY_AFTER_SECONDS

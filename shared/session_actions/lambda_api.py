@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from session_actions import api_docs
+from session_actions.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER
+from session_actions.envelope import etag as entity_tag
 from session_actions.errors import FieldError, InvalidRequest, NotAuthenticated, SessionError
 from session_actions.http_errors import problem, problem_for
 from session_actions.ids import ULID_REGEX
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 16 * 1024
 JSON = "application/json"
-EXPOSED_HEADERS = "ETag,Location,X-Request-Id"
 # One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
 _IF_MATCH = re.compile(IF_MATCH_REGEX)
@@ -119,7 +120,7 @@ def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
 
 
 def etag(session: SessionView) -> str:
-    return f'"{session["version"]}"'
+    return entity_tag(int(session["version"]))
 
 
 def session_response(session: SessionView, status: HTTPStatus = HTTPStatus.OK) -> Response:
@@ -197,9 +198,9 @@ def _unexpected_response(event: Event) -> Response:
 def _proxy(response: Response, event: Event) -> dict[str, Any]:
     """The proxy response, with the headers every response carries, errors included."""
     headers = dict(response.headers)
-    headers["X-Request-Id"] = request_id(event)
+    headers[REQUEST_ID_HEADER] = request_id(event)
     headers["Access-Control-Allow-Origin"] = os.environ.get("ALLOWED_ORIGIN", "*")
-    headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    headers["Access-Control-Expose-Headers"] = ",".join(EXPOSED_HEADERS)
     if headers["Access-Control-Allow-Origin"] != "*":
         headers["Vary"] = "Origin"
     return {

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
+from session_actions.envelope import EXPOSED_HEADERS, PROBLEM_JSON, REQUEST_ID_HEADER, problem_body
+
 from sessions_local.runtimes.pool import ProxyResponse
 
-PROBLEM_JSON = "application/problem+json"
-EXPOSE_HEADERS = "ETag,Location,X-Request-Id"
 Headers = Iterable[tuple[str, str]]
 _CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_.]+))")
 
@@ -38,7 +38,7 @@ class Cors:
         """The CORS headers of every response."""
         headers = [
             ("Access-Control-Allow-Origin", self.allow_origin),
-            ("Access-Control-Expose-Headers", EXPOSE_HEADERS),
+            ("Access-Control-Expose-Headers", ",".join(EXPOSED_HEADERS)),
         ]
         return headers if self.allow_origin == "*" else [*headers, ("Vary", "Origin")]
 
@@ -120,12 +120,6 @@ def problem(
     status: HTTPStatus, detail: str, request_id: str, cors: Cors, extra_headers: Headers = ()
 ) -> ProxyResponse:
     """The contract's problem+json error, for gateway errors the template does not declare."""
-    body = {
-        "type": "about:blank",
-        "title": status.phrase,
-        "status": status.value,
-        "detail": detail,
-        "requestId": request_id,
-    }
-    headers = [("Content-Type", PROBLEM_JSON), ("X-Request-Id", request_id), *cors.headers()]
-    return ProxyResponse(status.value, [*headers, *extra_headers], json.dumps(body).encode())
+    body = json.dumps(problem_body(status, detail, request_id)).encode()
+    headers = [("Content-Type", PROBLEM_JSON), (REQUEST_ID_HEADER, request_id), *cors.headers()]
+    return ProxyResponse(status.value, [*headers, *extra_headers], body)
