@@ -93,6 +93,7 @@ def child(rounds: int) -> None:
     import boto3
     from moto import mock_aws
     from session_actions.repository import dynamodb_client
+    from session_actions.settings import settings
 
     from bench.tables import create_tables, load_function
 
@@ -119,6 +120,7 @@ def child(rounds: int) -> None:
 
         def page(table: str, variant: dict[str, str]) -> dict[str, float]:
             os.environ["SESSIONS_TABLE_NAME"] = table
+            settings.cache_clear()
             query = {"limit": str(PAGE), **variant}
             event = api_event(route, query=query)
             start_invocation()

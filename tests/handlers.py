@@ -30,6 +30,7 @@ import pytest
 from moto import mock_aws
 from session_actions.idempotency import _idempotent_create
 from session_actions.repository import dynamodb_client
+from session_actions.settings import settings
 from sessions_local.aws import create_template_tables
 from sessions_local.runtimes import LOCAL_DEFAULTS, LambdaContext, SecretValues
 
@@ -72,6 +73,7 @@ def _fresh_clients() -> None:
     """The functions cache their DynamoDB client and idempotency store: start them anew."""
     dynamodb_client.cache_clear()
     _idempotent_create.cache_clear()
+    settings.cache_clear()
 
 
 @contextmanager

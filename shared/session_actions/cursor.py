@@ -11,12 +11,12 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import re
 
 from session_actions.errors import FieldError, InvalidRequest
 from session_actions.ids import ULID_REGEX
 from session_actions.repository import ListQuery
+from session_actions.settings import settings
 from session_actions.timestamps import UTC_TIMESTAMP_REGEX
 
 _SIGNATURE_BYTES = 16
@@ -25,7 +25,7 @@ _BY_START = re.compile(UTC_TIMESTAMP_REGEX.removesuffix("$") + "#" + ULID_REGEX.
 
 
 def _key() -> bytes:
-    return os.environ["CURSOR_SECRET"].encode()
+    return settings().require("cursor_secret").encode()
 
 
 def _sign(owner: str, payload: bytes) -> bytes:

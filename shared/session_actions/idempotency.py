@@ -8,7 +8,6 @@ can never replay another caller's response.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +23,7 @@ from session_actions.errors import (
 from session_actions.models import SessionCreate
 from session_actions.observability import logger
 from session_actions.repository import SessionRepository, dynamodb_client, is_unavailable
+from session_actions.settings import settings
 from session_actions.views import SessionView
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def _idempotent_create() -> tuple[CreateFunction, Any]:
         raise_on_no_idempotency_key=True,
     )
     persistence = DynamoDBPersistenceLayer(
-        table_name=os.environ["IDEMPOTENCY_TABLE_NAME"], boto3_client=dynamodb_client()
+        table_name=settings().require("idempotency_table"), boto3_client=dynamodb_client()
     )
 
     @idempotent_function(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from session_actions.http_errors import problem, problem_for
 from session_actions.ids import ULID_REGEX
 from session_actions.observability import logger, metrics, tracer
 from session_actions.routes import Parameter, Route
+from session_actions.settings import settings
 from session_actions.views import SessionView, to_json
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def _proxy(response: Response, event: Event) -> dict[str, Any]:
     """The proxy response, with the headers every response carries, errors included."""
     headers = dict(response.headers)
     headers[REQUEST_ID_HEADER] = request_id(event)
-    headers["Access-Control-Allow-Origin"] = os.environ.get("ALLOWED_ORIGIN", "*")
+    headers["Access-Control-Allow-Origin"] = settings().allowed_origin
     headers["Access-Control-Expose-Headers"] = ",".join(EXPOSED_HEADERS)
     if headers["Access-Control-Allow-Origin"] != "*":
         headers["Vary"] = "Origin"

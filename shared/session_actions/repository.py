@@ -19,13 +19,13 @@ the write met, so the explanation is the same on every store.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from session_actions.errors import StoreUnavailable
+from session_actions.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -77,8 +77,7 @@ def dynamodb_client() -> DynamoDBClient:
         # still refuses a malformed request (ValidationException).
         parameter_validation=False,
     )
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-    return boto3.client("dynamodb", region_name=region, config=config)
+    return boto3.client("dynamodb", region_name=settings().region, config=config)
 
 
 class ConditionFailed(Exception):
@@ -184,7 +183,7 @@ class SessionRepository:
 
     @classmethod
     def from_environment(cls) -> SessionRepository:
-        return cls(dynamodb_client(), os.environ["SESSIONS_TABLE_NAME"])
+        return cls(dynamodb_client(), settings().require("sessions_table"))
 
     def _key(self, owner: str, session_id: str) -> Attributes:
         return {"owner": {"S": owner}, "id": {"S": session_id}}

@@ -11,6 +11,7 @@ import pytest
 from session_actions import actions
 from session_actions.observability import metrics
 from session_actions.repository import SDK_ATTEMPTS, SessionRepository
+from session_actions.settings import settings
 
 from tests.apigw import Reply, assert_problem
 from tests.handlers import DynamoCalls
@@ -56,6 +57,7 @@ def test_a_missing_table_is_a_500_that_reveals_nothing_and_is_logged(
 ) -> None:
     session_id = api.create()["id"]
     monkeypatch.setenv("SESSIONS_TABLE_NAME", "sessions-table-that-is-not-there")
+    settings.cache_clear()  # read again, as a new environment would
 
     reply = send(api, route, session_id)
 
@@ -99,6 +101,7 @@ def test_a_missing_idempotency_table_is_a_500_not_a_503(
 ) -> None:
     # A deployment mistake does not go away with retries: it is not "unavailable".
     monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency-table-that-is-not-there")
+    settings.cache_clear()  # read again, as a new environment would
 
     reply = api.post(json_body={"title": "t"}, headers={"Idempotency-Key": "k"})
 
@@ -232,6 +235,7 @@ def test_answers_other_than_503_count_no_store_unavailable(
     assert api.get(f"/sessions/{session_id}").status == 200
     assert api.get("/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV").status == 404
     monkeypatch.setenv("SESSIONS_TABLE_NAME", "sessions-table-that-is-not-there")
+    settings.cache_clear()  # read again, as a new environment would
     assert api.get("/sessions").status == 500
 
     names = published.names()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from session_actions.settings import settings
 
 from tests.apigw import Reply, assert_common_headers, assert_problem, claims_for, fields_of
 from tests.handlers import DynamoCalls
@@ -141,6 +142,7 @@ def key_reused(w: World, route: str) -> Reply:
 def misconfigured(w: World, route: str) -> Reply:
     session_id = w.api.create()["id"]
     w.monkeypatch.setenv("SESSIONS_TABLE_NAME", "no-such-table")
+    settings.cache_clear()  # read again, as a new environment would
     return send(w, route, session_id)
 
 
