@@ -26,18 +26,19 @@ from typing import Any
 from sessions_local.aws import client
 from sessions_local.deployment import DeploymentSettings, LocalDeployment
 from sessions_local.runtimes import EmulatedFunction
+from sessions_local.stack import read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 EVENTS = ROOT / "events"
-# event file -> logical id, in the order of the routes
-FUNCTIONS = {
-    "create_session": "CreateSessionFunction",
-    "list_sessions": "ListSessionsFunction",
-    "get_session": "GetSessionFunction",
-    "update_session": "UpdateSessionFunction",
-    "delete_session": "DeleteSessionFunction",
-}
+
+
+def logical_ids() -> dict[str, str]:
+    """Each function's folder under functions/ (its sample event's name) -> its logical id."""
+    stack = read_stack(ROOT / "template.yaml")
+    return {spec.code_uri.name: name for name, spec in stack.functions.items()}
+
+
 NO_BYTECODE = "get_session"
 
 BARE_HANDLER = """\
@@ -125,7 +126,7 @@ class Store:
 def _folders(deployment: LocalDeployment) -> Iterator[tuple[Path, Path, list[Path]]]:
     """The bare function's folder (precompiled) and a copy of the no-bytecode function's build
     folder and layer folders, every ``.pyc`` removed."""
-    logical_id = FUNCTIONS[NO_BYTECODE]
+    logical_id = logical_ids()[NO_BYTECODE]
     with tempfile.TemporaryDirectory(prefix="bench-emulated-") as scratch:
         base = Path(scratch)
         bare = base / "bare"
@@ -167,10 +168,11 @@ def measure(
     emulator = deployment.emulator
     template = deployment.stack
     store = Store(deployment)
+    ids = logical_ids()
     try:
         variables = {name: f.variables for name, f in deployment.functions.items()}
         bare_variables = {
-            **variables[FUNCTIONS["get_session"]],
+            **variables[ids["get_session"]],
             "BARE_OWNER": store.owner,
             "BARE_ID": store.session_id,
         }
@@ -178,20 +180,20 @@ def measure(
             subjects: list[tuple[Sample, Callable[[], EmulatedFunction]]] = []
 
             def built(name: str) -> Callable[[], EmulatedFunction]:
-                spec = template.functions[FUNCTIONS[name]]
+                spec = template.functions[ids[name]]
                 return lambda: emulator.function(spec, variables[spec.logical_id], output=_quiet)
 
             for name in functions:
                 subjects.append((Sample(name), built(name)))
             if NO_BYTECODE in functions:
-                spec = template.functions[FUNCTIONS[NO_BYTECODE]]
+                spec = template.functions[ids[NO_BYTECODE]]
 
                 def plain() -> EmulatedFunction:
                     copy = replace(spec, code_uri=plain_code, layers=tuple(plain_layers))
                     return emulator.function(copy, variables[spec.logical_id], output=_quiet)
 
                 subjects.append((Sample(NO_BYTECODE, "no bytecode"), plain))
-            get_spec = template.functions[FUNCTIONS["get_session"]]
+            get_spec = template.functions[ids["get_session"]]
 
             def bare() -> EmulatedFunction:
                 bare_spec = replace(

@@ -5,6 +5,7 @@ Standard library only: the cold-start child imports this before its clock matter
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import secrets
@@ -33,12 +34,23 @@ class Route:
     label: str  # how the table names it
 
 
-ROUTES = (
-    Route("create_session", "POST", "/sessions", "POST /sessions"),
-    Route("list_sessions", "GET", "/sessions", "GET /sessions"),
-    Route("get_session", "GET", "/sessions/{id}", "GET /sessions/{id}"),
-    Route("update_session", "PUT", "/sessions/{id}", "PUT /sessions/{id}"),
-    Route("delete_session", "DELETE", "/sessions/{id}", "DELETE /sessions/{id}"),
+def _declared(function: str) -> Route:
+    """The route a function's app.py declares: ``route = Route(METHOD, PATH, ...)``."""
+    tree = ast.parse((FUNCTIONS_DIR / function / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Route":
+            method, path = (ast.literal_eval(argument) for argument in node.args[:2])
+            return Route(function, method, path, f"{method} {path}")
+    raise LookupError(f"functions/{function}/app.py declares no Route")
+
+
+# Read from the functions' own declarations (without importing them: this runs before the
+# cold-start clock, with the standard library only); by path, then create, read, update, delete.
+ROUTES = tuple(
+    sorted(
+        (_declared(app.parent.name) for app in FUNCTIONS_DIR.glob("*/app.py")),
+        key=lambda route: (route.resource, ["POST", "GET", "PUT", "DELETE"].index(route.method)),
+    )
 )
 ROUTE_OF = {route.function: route for route in ROUTES}
 

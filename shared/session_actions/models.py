@@ -179,7 +179,7 @@ def _update_schema(schema: dict[str, Any]) -> None:
 
 
 class SessionUpdate(_ClientFields):
-    """Body of PUT /sessions/{id}: any non-empty subset of the client fields.
+    """Body of an update: any non-empty subset of the client fields.
 
     A field left out keeps its stored value; null clears a nullable field. endsAt must not be
     earlier than startsAt in the stored result, not only among the fields sent.

@@ -46,7 +46,7 @@ def normalise(path: str) -> str:
 
 @dataclass(frozen=True)
 class Resource:
-    path: str  # normalised: /sessions/{id}
+    path: str  # normalised: /things/{id}
     methods: dict[str, RouteSpec] = field(default_factory=dict, compare=False, hash=False)
 
     def route_for(self, method: str) -> RouteSpec | None:

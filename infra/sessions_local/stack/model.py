@@ -38,7 +38,7 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class RouteSpec:
-    path: str  # as in the template: /sessions/{id}
+    path: str  # as in the template: /things/{id}
     method: str  # upper case, or ANY
     function: str  # logical id
     authorizer: str | None  # None: no authorization
