@@ -1,5 +1,6 @@
 """POST /sessions: create a session for the caller (idempotent with Idempotency-Key)."""
 
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +13,12 @@ from session_actions.observability import metrics
 from session_actions.repository import SessionRepository
 from session_actions.routes import Parameter, Route
 
+
+@dataclass(frozen=True)
+class CreateParams:
+    idempotency_key: str | None
+
+
 route = Route(
     "POST",
     "/sessions",
@@ -22,6 +29,7 @@ route = Route(
         {201: api_docs.created()},
         errors=(400, 401, 409, 422, 500, 503),
     ),
+    params=CreateParams,
     parameters=(
         Parameter(
             KEY_HEADER,
@@ -35,9 +43,9 @@ route = Route(
 )
 
 
-def create(request: Request) -> Response:
+def create(request: Request[CreateParams]) -> Response:
     repository = SessionRepository.from_environment()
-    key = request.values[KEY_HEADER]
+    key = request.params.idempotency_key
     if key is None:
         session = create_session(repository, request.owner, request.body)
     else:

@@ -10,6 +10,7 @@ from session_actions.lambda_api import (
     SESSION_ID,
     Request,
     Response,
+    SessionWrite,
     expected_version,
     lambda_handler,
 )
@@ -27,15 +28,14 @@ route = Route(
         {204: api_docs.deleted()},
         errors=(400, 401, 403, 404, 412, 500, 503),
     ),
+    params=SessionWrite,
     parameters=(SESSION_ID, IF_MATCH),
 )
 
 
-def delete(request: Request) -> Response:
-    version = expected_version(request.values["If-Match"])
-    delete_session(
-        SessionRepository.from_environment(), request.owner, request.values["id"], version
-    )
+def delete(request: Request[SessionWrite]) -> Response:
+    version = expected_version(request.params.if_match)
+    delete_session(SessionRepository.from_environment(), request.owner, request.params.id, version)
     metrics.add_metric(name="SessionDeleted", unit=MetricUnit.Count, value=1)
     return Response(HTTPStatus.NO_CONTENT)
 

@@ -9,6 +9,7 @@ from session_actions.lambda_api import (
     SESSION_ID,
     Request,
     Response,
+    SessionRead,
     etag,
     lambda_handler,
     matches_any,
@@ -28,15 +29,16 @@ route = Route(
         {200: api_docs.session("The session."), 304: api_docs.not_modified()},
         errors=(400, 401, 403, 404, 500, 503),
     ),
+    params=SessionRead,
     parameters=(SESSION_ID, IF_NONE_MATCH),
 )
 
 
-def get(request: Request) -> Response:
+def get(request: Request[SessionRead]) -> Response:
     repository = SessionRepository.from_environment()
     # Existence and ownership (404, 403) are settled before the precondition.
-    session = get_session(repository, request.owner, request.values["id"])
-    if_none_match = request.values["If-None-Match"]
+    session = get_session(repository, request.owner, request.params.id)
+    if_none_match = request.params.if_none_match
     if if_none_match is not None and matches_any(if_none_match, session["version"]):
         return Response(HTTPStatus.NOT_MODIFIED, None, {"ETag": etag(session)})
     return session_response(session)

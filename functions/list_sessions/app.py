@@ -1,5 +1,7 @@
 """GET /sessions: one page of the caller's sessions, newest first or by start time."""
 
+from dataclasses import dataclass
+
 from session_actions import api_docs
 from session_actions.actions import list_sessions
 from session_actions.lambda_api import Request, Response, json_response, lambda_handler
@@ -20,6 +22,15 @@ def _start_bound(name: str, description: str) -> Parameter:
     )
 
 
+@dataclass(frozen=True)
+class ListParams:
+    limit: int
+    cursor: str | None
+    status: str | None
+    starts_from: str | None
+    starts_before: str | None
+
+
 route = Route(
     "GET",
     "/sessions",
@@ -33,6 +44,7 @@ route = Route(
         {200: api_docs.page()},
         errors=(400, 401, 500, 503),
     ),
+    params=ListParams,
     parameters=(
         Parameter(
             "limit",
@@ -65,11 +77,11 @@ route = Route(
 )
 
 
-def list_page(request: Request) -> Response:
-    values = request.values
-    query = ListQuery(values["status"], values["startsFrom"], values["startsBefore"])
+def list_page(request: Request[ListParams]) -> Response:
+    params = request.params
+    query = ListQuery(params.status, params.starts_from, params.starts_before)
     repository = SessionRepository.from_environment()
-    page = list_sessions(repository, request.owner, values["limit"], values["cursor"], query)
+    page = list_sessions(repository, request.owner, params.limit, params.cursor, query)
     return json_response(page)
 
 

@@ -8,6 +8,7 @@ from session_actions.lambda_api import (
     SESSION_ID,
     Request,
     Response,
+    SessionWrite,
     expected_version,
     lambda_handler,
     session_response,
@@ -28,17 +29,18 @@ route = Route(
         {200: api_docs.session("The updated session.")},
         errors=(400, 401, 403, 404, 412, 500, 503),
     ),
+    params=SessionWrite,
     parameters=(SESSION_ID, IF_MATCH),
     body=SessionUpdate,
 )
 
 
-def update(request: Request) -> Response:
-    version = expected_version(request.values["If-Match"])
+def update(request: Request[SessionWrite]) -> Response:
+    version = expected_version(request.params.if_match)
     session = update_session(
         SessionRepository.from_environment(),
         request.owner,
-        request.values["id"],
+        request.params.id,
         request.body,
         version,
     )

@@ -88,7 +88,7 @@ def _api_version() -> str:
         return "0.0.0"
 
 
-def _routes(functions: Path) -> list[Route]:
+def _routes(functions: Path) -> list[Route[Any]]:
     routes = []
     for app_file in sorted(functions.glob("*/app.py")):
         module = load_module(f"sessions_openapi_{app_file.parent.name}", app_file)
@@ -101,7 +101,7 @@ def _routes(functions: Path) -> list[Route]:
     return routes
 
 
-def _paths(routes: list[Route]) -> dict[str, dict[str, Any]]:
+def _paths(routes: list[Route[Any]]) -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         method = route.method.lower()

@@ -31,6 +31,7 @@ from session_actions.settings import settings
 from session_actions.views import SessionView, to_json
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MAX_BODY_BYTES = 16 * 1024
@@ -68,16 +69,33 @@ IF_NONE_MATCH = Parameter(
     'Send ETags you received, such as "3" or W/"3", separated by commas, or *',
 )
 
+
+@dataclass(frozen=True)
+class SessionRead:
+    """GET /sessions/{id}: the session and, maybe, the versions the client has."""
+
+    id: str
+    if_none_match: str | None
+
+
+@dataclass(frozen=True)
+class SessionWrite:
+    """A change to one session (PUT, DELETE): the session and, maybe, its expected version."""
+
+    id: str
+    if_match: str | None
+
+
 Event = dict[str, Any]
 Handler = Callable[[Event, "LambdaContext"], dict[str, Any]]
 
 
 @dataclass(frozen=True)
-class Request:
-    """A request that passed every check: the caller, the route's values and the body."""
+class Request[Params]:
+    """A request that passed every check: the caller, the route's parameters and the body."""
 
     owner: str  # the token's sub, never anything the client sent
-    values: dict[str, Any]
+    params: Params
     body: Any
     context: LambdaContext
 
@@ -87,9 +105,6 @@ class Response:
     status: int
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-Endpoint = Callable[[Request], Response]
 
 
 def request_id(event: Event) -> str:
@@ -170,14 +185,16 @@ def _parsed_body(event: Event) -> dict[str, Any]:
     return parsed
 
 
-def _request(route: Route, event: Event, context: LambdaContext) -> Request:
+def _request[Params: DataclassInstance](
+    route: Route[Params], event: Event, context: LambdaContext
+) -> Request[Params]:
     """Authentication first (401), then the request itself (400), as the contract orders them."""
     owner = _owner_claim(event)
     if owner is None:
         raise NotAuthenticated("Sign in: this request carries no verified identity")
     body = _parsed_body(event) if route.body is not None else None
-    values, model = route.read(event, body)
-    return Request(owner, values, model, context)
+    params, model = route.read(event, body)
+    return Request(owner, params, model, context)
 
 
 def _error_response(error: SessionError, event: Event) -> Response:
@@ -211,7 +228,9 @@ def _proxy(response: Response, event: Event) -> dict[str, Any]:
     }
 
 
-def lambda_handler(route: Route, endpoint: Endpoint) -> Handler:
+def lambda_handler[Params: DataclassInstance](
+    route: Route[Params], endpoint: Callable[[Request[Params]], Response]
+) -> Handler:
     """The Lambda handler of a function that serves ``route`` with ``endpoint``."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -9,7 +9,10 @@ the OpenAPI document, so the two cannot drift apart:
   the document publishes;
 * a body is a pydantic model (write routes only: a route without a body never imports
   pydantic), validated here and published through its own JSON Schema;
-* the answers come from ``api_docs``.
+* the answers come from ``api_docs``;
+* the endpoint gets the values as a typed object of the function's own (a dataclass whose fields
+  are the parameters' names in Python: ``If-Match`` is ``if_match``), so a misspelt name is a
+  type error, not a ``KeyError`` at run time.
 
 Each function serves one route that API Gateway has already matched, so there is no router.
 """
@@ -18,13 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from session_actions.errors import FieldError, InvalidRequest
 from session_actions.http_errors import field_errors
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
     from pydantic import BaseModel
 
 Location = Literal["path", "query", "header"]
@@ -88,19 +92,32 @@ class Parameter:
         }
 
 
+def attribute(name: str) -> str:
+    """A parameter's name in Python: ``If-Match`` is ``if_match``, ``startsFrom``
+    ``starts_from``."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).replace("-", "_").lower()
+
+
 @dataclass(frozen=True)
-class Route:
-    """A function's route: method, path template, parameters, body model and answers."""
+class Route[Params: DataclassInstance]:
+    """A function's route: method, path template, parameters (and the dataclass the endpoint
+    gets them in), body model and answers."""
 
     method: str
     path: str
     # The operation's OpenAPI fields other than parameters and body (api_docs.operation).
     operation: Mapping[str, Any]
+    params: type[Params]
     parameters: tuple[Parameter, ...] = ()
     body: type[BaseModel] | None = None
 
-    def read(self, event: Mapping[str, Any], body: Any = None) -> tuple[dict[str, Any], Any]:
-        """The parameters by name and the validated body; InvalidRequest lists every fault.
+    def __post_init__(self) -> None:
+        wanted = sorted(attribute(parameter.name) for parameter in self.parameters)
+        if sorted(field.name for field in fields(self.params)) != wanted:
+            raise TypeError(f"{self.params.__name__} must have exactly the fields {wanted}")
+
+    def read(self, event: Mapping[str, Any], body: Any = None) -> tuple[Params, Any]:
+        """The parameters and the validated body; InvalidRequest lists every fault.
 
         ``body`` is the request body already parsed from JSON (a dict), for a route that has one.
         """
@@ -129,7 +146,7 @@ class Route:
                 errors.extend(field_errors(error.errors()))
         if errors:
             raise InvalidRequest("Request failed validation", errors)
-        return values, model
+        return self.params(**{attribute(name): value for name, value in values.items()}), model
 
     def openapi(self) -> dict[str, Any]:
         """This route's operation object, its body referring to the model's own schema."""
