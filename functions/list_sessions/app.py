@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from session_actions import api_docs
 from session_actions.actions import list_sessions
 from session_actions.lambda_api import Request, Response, json_response, lambda_handler
-from session_actions.repository import ListQuery, SessionRepository
+from session_actions.queries import ListQuery
+from session_actions.repository import SessionRepository
 from session_actions.routes import Parameter, Route
 from session_actions.timestamps import TIMESTAMP_REGEX, normalise_timestamp
 from session_actions.views import STATUSES

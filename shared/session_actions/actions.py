@@ -17,7 +17,8 @@ from session_actions.errors import (
     VersionMismatch,
 )
 from session_actions.ids import new_ulid
-from session_actions.repository import ConditionFailed, ListQuery, SessionRepository
+from session_actions.queries import ListQuery
+from session_actions.repository import ConditionFailed, SessionRepository
 from session_actions.timestamps import now
 from session_actions.views import SessionView, session_view
 
@@ -38,12 +39,21 @@ def _missing(repository: SessionRepository, session_id: str) -> Exception:
     return SessionNotFound("No session with this id")
 
 
-def _breaks_time_range(stored: dict[str, Any], changes: dict[str, Any]) -> bool:
-    """Whether ``changes`` applied to ``stored`` would end before they start (the write's own
-    condition: both are UTC timestamps of one format, so text order is time order)."""
-    result = {**stored, **changes}
-    starts, ends = result.get("startsAt"), result.get("endsAt")
-    return starts is not None and ends is not None and ends < starts
+def _refusal(
+    repository: SessionRepository,
+    session_id: str,
+    failure: ConditionFailed,
+    expected_version: int | None,
+) -> Exception:
+    """A write refused for the session's existence or version: 404, 403 or 412."""
+    if failure.failure == "missing":
+        return _missing(repository, session_id)
+    if failure.failure == "changed" or failure.current is None:
+        # The version the write was checked against is gone either way.
+        return VersionMismatch("The session changed while this update was applied")
+    return VersionMismatch(
+        f"The session is at version {failure.current['version']}, not {expected_version}"
+    )
 
 
 def create_session(repository: SessionRepository, owner: str, body: SessionCreate) -> SessionView:
@@ -79,8 +89,7 @@ def list_sessions(
         )
     after = decode_cursor(owner, query, cursor) if cursor is not None else None
     page = repository.page(owner, query, limit, after)
-    last = page.items[-1] if page.has_more else None
-    next_cursor = encode_cursor(owner, query, query.position(last)) if last else None
+    next_cursor = encode_cursor(owner, query, page.next_after) if page.next_after else None
     return {"items": [session_view(item) for item in page.items], "nextCursor": next_cursor}
 
 
@@ -102,19 +111,8 @@ def update_session(
     try:
         item = repository.update(owner, session_id, changes, now(), expected_version)
     except ConditionFailed as failure:
-        stored = failure.current
-        if stored is None:
-            raise _missing(repository, session_id) from None
-        if expected_version is not None and stored["version"] != expected_version:
-            raise VersionMismatch(
-                f"The session is at version {stored['version']}, not {expected_version}"
-            ) from None
-        if expected_version is not None and not _breaks_time_range(stored, changes):
-            # Neither condition fails against the item as read now: it was read after the
-            # failed write (the store did not return it) and has changed since. The version
-            # the write was checked against is gone either way.
-            raise VersionMismatch("The session changed while this update was applied") from None
-        # The only other condition is the time range against the stored start or end.
+        if failure.failure != "time_range":
+            raise _refusal(repository, session_id, failure, expected_version) from None
         field = "endsAt" if "endsAt" in body.model_fields_set else "startsAt"
         raise InvalidRequest(
             "Request body failed validation",
@@ -129,9 +127,4 @@ def delete_session(
     try:
         repository.delete(owner, session_id, expected_version)
     except ConditionFailed as failure:
-        stored = failure.current
-        if stored is None:
-            raise _missing(repository, session_id) from None
-        raise VersionMismatch(
-            f"The session is at version {stored['version']}, not {expected_version}"
-        ) from None
+        raise _refusal(repository, session_id, failure, expected_version) from None

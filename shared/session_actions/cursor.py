@@ -15,7 +15,7 @@ import re
 
 from session_actions.errors import FieldError, InvalidRequest
 from session_actions.ids import ULID_REGEX
-from session_actions.repository import ListQuery
+from session_actions.queries import ListQuery
 from session_actions.settings import settings
 from session_actions.timestamps import UTC_TIMESTAMP_REGEX
 

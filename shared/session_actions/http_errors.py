@@ -20,7 +20,6 @@ from session_actions.errors import (
     StoreUnavailable,
     VersionMismatch,
 )
-from session_actions.observability import count_store_unavailable
 from session_actions.views import SERVER_FIELDS
 
 RETRY_AFTER_SECONDS = "2"
@@ -54,8 +53,6 @@ def problem(
 
 def problem_for(error: SessionError, request_id: str) -> tuple[HTTPStatus, dict[str, str], str]:
     status = next(s for kind, s in STATUS_OF.items() if isinstance(error, kind))
-    if isinstance(error, StoreUnavailable):
-        count_store_unavailable()
     errors = error.errors if isinstance(error, InvalidRequest) else None
     headers, body = problem(status, error.detail, request_id, errors)
     return status, headers, body

@@ -22,10 +22,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from session_actions import api_docs
 from session_actions.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER
 from session_actions.envelope import etag as entity_tag
-from session_actions.errors import FieldError, InvalidRequest, NotAuthenticated, SessionError
+from session_actions.errors import (
+    FieldError,
+    InvalidRequest,
+    NotAuthenticated,
+    SessionError,
+    StoreUnavailable,
+)
 from session_actions.http_errors import problem, problem_for
 from session_actions.ids import ULID_REGEX
-from session_actions.observability import logger, metrics, tracer
+from session_actions.observability import count_store_unavailable, logger, metrics, tracer
 from session_actions.routes import Parameter, Route
 from session_actions.settings import settings
 from session_actions.views import SessionView, to_json
@@ -198,6 +204,8 @@ def _request[Params: DataclassInstance](
 
 
 def _error_response(error: SessionError, event: Event) -> Response:
+    if isinstance(error, StoreUnavailable):
+        count_store_unavailable()  # the StoreUnavailable alarm's metric
     status, headers, body = problem_for(error, request_id(event))
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.warning("Dependency unavailable", exc_info=error)

@@ -22,9 +22,10 @@ import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from session_actions.errors import StoreUnavailable
+from session_actions.queries import ListQuery
 from session_actions.settings import settings
 
 if TYPE_CHECKING:
@@ -80,12 +81,26 @@ def dynamodb_client() -> DynamoDBClient:
     return boto3.client("dynamodb", region_name=settings().region, config=config)
 
 
-class ConditionFailed(Exception):
-    """A conditional write did not apply; ``current`` is the caller's stored item, if any."""
+Failure = Literal["missing", "version", "changed", "time_range"]
 
-    def __init__(self, current: Item | None) -> None:
-        super().__init__("condition failed")
+
+class ConditionFailed(Exception):
+    """A conditional write did not apply, and which of its conditions failed: ``missing`` (the
+    caller has no such item), ``version`` (it is at another version: ``current``), ``changed``
+    (it changed during the write), ``time_range`` (the result would end before it starts)."""
+
+    def __init__(self, failure: Failure, current: Item | None = None) -> None:
+        super().__init__(failure)
+        self.failure = failure
         self.current = current
+
+
+def _breaks_time_range(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> bool:
+    """Whether ``changes`` applied to ``stored`` would end before they start (both are UTC
+    timestamps of one format, so text order is time order)."""
+    result = {**stored, **changes}
+    starts, ends = result.get("startsAt"), result.get("endsAt")
+    return starts is not None and ends is not None and ends < starts
 
 
 @contextmanager
@@ -154,26 +169,11 @@ def starts_order(starts_at: str, session_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class ListQuery:
-    """Which of a caller's sessions a list reads: a status, a window of start times, or both."""
-
-    status: str | None = None
-    starts_from: str | None = None  # inclusive, normalised UTC
-    starts_before: str | None = None  # exclusive
-
-    @property
-    def by_start(self) -> bool:
-        return self.starts_from is not None or self.starts_before is not None
-
-    def position(self, item: Item) -> str:
-        """Where ``item`` sits in this query's order: what a cursor continues after."""
-        return starts_order(item["startsAt"], item["id"]) if self.by_start else str(item["id"])
-
-
-@dataclass(frozen=True)
 class Page:
     items: list[Item]
-    has_more: bool
+    # Where the next page starts after (the last item's position in the query's order), or
+    # None when nothing follows.
+    next_after: str | None
 
 
 class SessionRepository:
@@ -247,7 +247,7 @@ class SessionRepository:
 
         Newest first by id; or, for a window of start times, earliest start first. One partition
         of the table or of one index is read, and one more item than asked, so ``has_more`` is
-        exact: a page that happens to end at the last session hands out no cursor.
+        exact: a page that happens to end at the last session has no ``next_after``.
         """
         if query.by_start:
             request = self._by_start_request(owner, query, after)
@@ -260,7 +260,11 @@ class SessionRepository:
                 **request,
             )
         items = [from_attributes(raw) for raw in response["Items"]]
-        return Page(items=items[:limit], has_more=len(items) > limit)
+        if len(items) <= limit:
+            return Page(items, None)
+        last = items[limit - 1]
+        position = starts_order(last["startsAt"], last["id"]) if query.by_start else last["id"]
+        return Page(items[:limit], str(position))
 
     def _by_id_request(self, owner: str, status: str | None, after: str | None) -> dict[str, Any]:
         if status is None:
@@ -369,17 +373,23 @@ class SessionRepository:
         if removes:
             expression += " REMOVE " + ", ".join(removes)
         more_than_existence = len(conditions) > 1
-        with translate_errors(), self._explain_failure(owner, session_id, more_than_existence):
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=self._key(owner, session_id),
-                UpdateExpression=expression,
-                ConditionExpression=" AND ".join(conditions),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+        try:
+            with (
+                translate_errors(),
+                self._stored_on_failure(owner, session_id, more_than_existence),
+            ):
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=self._key(owner, session_id),
+                    UpdateExpression=expression,
+                    ConditionExpression=" AND ".join(conditions),
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except _Stored as stored:
+            raise _update_failure(stored.item, changes, expected_version) from stored
         return from_attributes(response["Attributes"])
 
     def delete(self, owner: str, session_id: str, expected_version: int | None) -> None:
@@ -392,21 +402,28 @@ class SessionRepository:
             condition += " AND #version = :expected"
         optional: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
         more_than_existence = expected_version is not None
-        with translate_errors(), self._explain_failure(owner, session_id, more_than_existence):
-            self._client.delete_item(
-                TableName=self._table,
-                Key=self._key(owner, session_id),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **optional,
-            )
+        try:
+            with (
+                translate_errors(),
+                self._stored_on_failure(owner, session_id, more_than_existence),
+            ):
+                self._client.delete_item(
+                    TableName=self._table,
+                    Key=self._key(owner, session_id),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **optional,
+                )
+        except _Stored as stored:
+            failure: Failure = "missing" if stored.item is None else "version"
+            raise ConditionFailed(failure, stored.item) from stored
 
     @contextmanager
-    def _explain_failure(
+    def _stored_on_failure(
         self, owner: str, session_id: str, more_than_existence: bool
     ) -> Iterator[None]:
-        """A failed condition becomes ConditionFailed with the caller's stored item, or None.
+        """A failed condition becomes _Stored with the caller's stored item, or None.
 
         DynamoDB returns the item with the failure whenever there is one. Other stores may
         return nothing even then, so "nothing" is only trusted when existence was the whole
@@ -419,4 +436,28 @@ class SessionRepository:
             raw: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
             if raw is None and more_than_existence:
                 raw = self._get_raw(owner, session_id)
-            raise ConditionFailed(from_attributes(raw) if raw else None) from error
+            raise _Stored(from_attributes(raw) if raw else None) from error
+
+
+class _Stored(Exception):
+    """Inside the repository: a write's condition failed; ``item`` is the caller's stored item."""
+
+    def __init__(self, item: Item | None) -> None:
+        super().__init__("condition failed")
+        self.item = item
+
+
+def _update_failure(
+    stored: Item | None, changes: Mapping[str, Any], expected_version: int | None
+) -> ConditionFailed:
+    """Which of an update's conditions failed, from the item as stored."""
+    if stored is None:
+        return ConditionFailed("missing")
+    if expected_version is not None and stored["version"] != expected_version:
+        return ConditionFailed("version", stored)
+    # Without a version condition, an existing item failed the time range; with one, a time
+    # range it does not break means it was read after the failed write (a store that returns
+    # no item with a failure) and has changed since.
+    if expected_version is None or _breaks_time_range(stored, changes):
+        return ConditionFailed("time_range", stored)
+    return ConditionFailed("changed", stored)
