@@ -1,24 +1,20 @@
-"""API Gateway REST proxy events as the five handlers receive them, and what comes back.
+"""API Gateway REST proxy events as the five handlers receive them.
 
 ``rest_event`` builds the event ``sam local generate-event apigateway aws-proxy`` produces,
 with the Cognito authorizer's verified claims in ``requestContext.authorizer.claims``. It is
 kept apart from the local API's own event builder (sessions_local.gateway.events.build_event) on
 purpose: the handlers are held to the event a deployed REST API sends, modelled here on AWS's
 sample, not to the local API's reading of it, which tests/local_api checks separately.
-``Reply`` reads a handler's answer the way API Gateway does: ``headers`` and
-``multiValueHeaders`` merged into one set of response headers; ``assert_problem`` checks one
-that is an error.
+What a handler answers is read as a client gets it through API Gateway:
+``tests.replies.Reply.of``.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 import uuid
-from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -133,72 +129,5 @@ def rest_event(
     }
 
 
-@dataclass
-class Reply:
-    """A handler's response as the client sees it through API Gateway."""
-
-    status: int
-    headers: dict[str, str]
-    body: str
-    event: dict[str, Any]
-
-    @classmethod
-    def of(cls, response: dict[str, Any], event: dict[str, Any]) -> Reply:
-        merged: dict[str, list[str]] = {}
-        for name, values in (response.get("multiValueHeaders") or {}).items():
-            merged.setdefault(name.lower(), []).extend(values)
-        for name, value in (response.get("headers") or {}).items():
-            merged.setdefault(name.lower(), []).append(value)
-        repeated = {name: values for name, values in merged.items() if len(values) > 1}
-        assert not repeated, f"headers sent more than once: {repeated}"
-        assert not response.get("isBase64Encoded"), "a JSON API answers in text"
-        headers = {name: values[0] for name, values in merged.items()}
-        return cls(response["statusCode"], headers, response.get("body") or "", event)
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def request_id(self) -> str:
-        return str(self.event["requestContext"]["requestId"])
-
-
 def base64_body(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-def assert_common_headers(reply: Reply) -> None:
-    """What every response carries, errors included."""
-    assert reply.headers["x-request-id"] == reply.request_id
-    assert reply.headers["access-control-allow-origin"] == "https://app.example.com"
-    exposed = {
-        name.strip().lower() for name in reply.headers["access-control-expose-headers"].split(",")
-    }
-    assert {"etag", "location", "x-request-id"} <= exposed
-
-
-def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
-    """``reply`` is an RFC 9457 problem with this status; its body, for further checks."""
-    assert reply.status == status, reply.body
-    assert reply.headers["content-type"] == "application/problem+json"
-    assert_common_headers(reply)
-    problem: dict[str, Any] = reply.json()
-    assert set(problem) <= {"type", "title", "status", "detail", "errors", "requestId"}
-    assert problem["type"] == "about:blank"
-    assert problem["title"] == HTTPStatus(status).phrase
-    assert problem["status"] == status
-    assert isinstance(problem["detail"], str)
-    assert problem["detail"]
-    assert problem["requestId"] == reply.headers["x-request-id"] == reply.request_id
-    for error in problem.get("errors", []):
-        assert set(error) == {"field", "message"}
-        assert isinstance(error["field"], str)
-        assert error["field"]
-        assert isinstance(error["message"], str)
-        assert error["message"]
-    return problem
-
-
-def fields_of(problem: dict[str, Any]) -> list[str]:
-    """The dotted field paths a 400 names, in order."""
-    return [error["field"] for error in problem.get("errors", [])]

@@ -17,9 +17,10 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.replies import Reply
 
 REPO = Path(__file__).resolve().parents[1]
 READY = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
@@ -41,21 +42,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]  # as received: in order, names as sent, repeats kept
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        """The last value of a header, matched case-insensitively; None when it is absent."""
-        values = [value for key, value in self.headers if key.lower() == name.lower()]
-        return values[-1] if values else None
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 class LocalApi:
@@ -179,17 +165,6 @@ class LocalApi:
         assert reply.status == 200, reply.body
         token: str = reply.json()["idToken"]
         return token
-
-
-def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
-    """``reply`` is a problem+json of this status, its requestId the X-Request-Id header; its
-    body, for further checks."""
-    assert reply.status == status, reply.body
-    assert reply.header("Content-Type") == "application/problem+json"
-    problem: dict[str, Any] = reply.json()
-    assert problem["status"] == status
-    assert problem["requestId"] == reply.header("X-Request-Id")
-    return problem
 
 
 def claims_of(token: str) -> dict[str, Any]:

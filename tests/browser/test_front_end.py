@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.localapi import LocalApi
+from tests.replies import assert_problem_document
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -54,13 +55,17 @@ def client_on_localhost(page: Page, page_port: int, local_api: LocalApi) -> Clie
     return Client(page, local_api.url, local_api.token(f"browser-{uuid.uuid4().hex[:12]}"))
 
 
-def assert_problem(observed: dict[str, Any], status: int) -> dict[str, Any]:
-    """A problem+json the script could read, its requestId the X-Request-Id it could read."""
+def assert_observed_problem(observed: dict[str, Any], status: int) -> dict[str, Any]:
+    """A problem+json the script could read, its requestId the X-Request-Id it could read.
+
+    The page sees less than a Reply holds (tests.replies.assert_problem): the browser enforces
+    Access-Control-Allow-Origin and lets the script read only the exposed headers, so that the
+    script read the response at all is the CORS check here.
+    """
     assert observed["status"] == status, observed
     assert observed["contentType"] == "application/problem+json"
     problem: dict[str, Any] = observed["body"]
-    assert problem["status"] == status
-    assert problem["requestId"] == observed["requestId"]
+    assert_problem_document(problem, status, observed["requestId"])
     return problem
 
 
@@ -90,7 +95,7 @@ def test_a_front_end_on_localhost_goes_through_a_session(
 
     # Another tab still holding version 1 is told its copy is stale, and changes nothing.
     stale = client("update", location, etag, {"title": "Overwritten"})
-    assert_problem(stale, 412)
+    assert_observed_problem(stale, 412)
 
     unchanged = client("get", location, updated["etag"])
     assert unchanged["status"] == 304, unchanged
@@ -104,12 +109,12 @@ def test_a_front_end_on_localhost_goes_through_a_session(
     assert listed["status"] == 200
     assert [item["id"] for item in listed["body"]["items"]] == [session["id"]]
 
-    assert_problem(client.without_token(), 401)
+    assert_observed_problem(client.without_token(), 401)
 
     deleted = client("remove", location, updated["etag"])
     assert deleted["status"] == 204, deleted
     assert deleted["text"] == ""
-    assert_problem(client("get", location, None), 404)
+    assert_observed_problem(client("get", location, None), 404)
 
 
 def list_takes_a_time_window(local_api: LocalApi) -> bool:

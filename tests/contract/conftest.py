@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import Reply, claims_for, rest_event
+from tests.apigw import claims_for, rest_event
 from tests.handlers import functions_on_moto, invoke
+from tests.replies import Reply
 
 TABLES = {"SessionsTable": "contract-sessions", "IdempotencyTable": "contract-keys"}
 USERS = {

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import Reply, assert_problem
 from tests.contract.conftest import Functions, running_functions
+from tests.replies import Reply, assert_problem
 
 SESSION_FIELDS = {"title", "description", "status", "startsAt", "endsAt", "tags"}
 UNKNOWN = "01HZZZZZZZZZZZZZZZZZZZZZZZ"  # a well-formed id no session has

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.localapi import REPO, LocalApi, Reply, assert_problem
+from tests.localapi import REPO, LocalApi
+from tests.replies import Reply, assert_problem
 
 User = Callable[[], tuple[str, str]]
 CONFIGURED = "https://app.example.com"  # the template's AllowedOrigin
@@ -98,7 +99,7 @@ def test_any_loopback_origin_is_echoed_on_every_response(
     for kind, reply in replies.items():
         assert_echoed(reply, origin)
         if kind.startswith(("400", "401", "404", "405", "412")):
-            assert_problem(reply, reply.status)
+            assert_problem(reply, reply.status, origin=origin)
 
 
 def test_the_preflight_allows_what_a_front_end_sends(local_api: LocalApi) -> None:

@@ -8,16 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.localapi import LocalApi, Reply, assert_problem
+from tests.localapi import LocalApi
+from tests.replies import Reply, assert_problem
 
 User = Callable[[], tuple[str, str]]
 ORIGIN = "https://app.example.com"
 
 
 def assert_gateway_problem(local_api: LocalApi, reply: Reply, status: int) -> dict[str, object]:
-    problem = assert_problem(reply, status)
-    assert reply.header("Access-Control-Allow-Origin") == ORIGIN
-    assert "X-Request-Id" in (reply.header("Access-Control-Expose-Headers") or "")
+    problem = assert_problem(reply, status, origin=ORIGIN)
     assert " gateway " in local_api.log_line(str(problem["requestId"]))
     return problem
 

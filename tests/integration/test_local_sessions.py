@@ -5,20 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tests import localapi
-from tests.localapi import LocalApi, Reply
+from tests.localapi import LocalApi
+from tests.replies import Reply, assert_problem
 
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 MISSING_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 User = Callable[[], tuple[str, str]]
-
-
-def assert_problem(reply: Reply, status: int) -> dict[str, object]:
-    problem = localapi.assert_problem(reply, status)
-    assert problem["type"] == "about:blank"
-    assert reply.header("Access-Control-Allow-Origin") == "https://app.example.com"
-    return problem
 
 
 def create(local_api: LocalApi, token: str, **fields: object) -> Reply:
@@ -124,7 +117,7 @@ def test_bad_requests_are_400_with_every_field(local_api: LocalApi, new_user: Us
         json_body={"title": " ", "status": "Active", "tags": ["a", "a"], "id": "x"},
     )
     problem = assert_problem(invalid, 400)
-    fields = {error["field"] for error in problem["errors"]}  # type: ignore[attr-defined]
+    fields = {error["field"] for error in problem["errors"]}
     assert {"title", "status", "tags", "id"} <= fields
 
     not_json = local_api.request(
@@ -142,11 +135,11 @@ def test_bad_requests_are_400_with_every_field(local_api: LocalApi, new_user: Us
         body=b'{"title": "\xff\xfe"}',
         headers={"Content-Type": "application/json"},
     )
-    assert "UTF-8" in str(assert_problem(not_utf8, 400)["detail"])
+    assert "UTF-8" in assert_problem(not_utf8, 400)["detail"]
     too_large = local_api.request(
         "POST", "/sessions", token=token, json_body={"title": "x", "description": "y" * 17000}
     )
-    assert "16 KiB" in str(assert_problem(too_large, 400)["detail"])
+    assert "16 KiB" in assert_problem(too_large, 400)["detail"]
     assert_problem(local_api.request("GET", "/sessions/not-a-ulid", token=token), 400)
     assert_problem(local_api.request("GET", "/sessions?limit=0", token=token), 400)
     assert_problem(local_api.request("GET", "/sessions?cursor=forged", token=token), 400)
@@ -213,7 +206,7 @@ def test_a_window_of_start_times_pages_earliest_first(local_api: LocalApi, new_u
         token=token,
     )
     problem = assert_problem(backwards, 400)
-    assert [error["field"] for error in problem["errors"]] == ["startsBefore"]  # type: ignore[attr-defined]
+    assert [error["field"] for error in problem["errors"]] == ["startsBefore"]
 
 
 def test_a_conditional_read_of_an_unchanged_session_is_304(

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.localapi import LocalApi, Reply, claims_of
+from tests.localapi import LocalApi, claims_of
+from tests.replies import Reply
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

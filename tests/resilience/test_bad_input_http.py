@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.localapi import LocalApi, Reply, assert_problem
+from tests.localapi import LocalApi
+from tests.replies import Reply, assert_problem
 
 UNKNOWN = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
 

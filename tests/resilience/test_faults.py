@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from session_actions.repository import READ_TIMEOUT_S, SDK_ATTEMPTS
 
-from tests.localapi import LocalApi, Reply, assert_problem
+from tests.localapi import LocalApi
+from tests.replies import Reply, assert_problem
 from tests.resilience.dynamo_proxy import DynamoProxy
 from tests.stores import endpoint
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.localapi import LocalApi, Reply
+from tests.localapi import LocalApi
+from tests.replies import Reply
 
 WRITERS = 20
 

@@ -23,8 +23,9 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from moto.core.models import botocore_stubber
 
-from tests.apigw import Reply, claims_for, rest_event
+from tests.apigw import claims_for, rest_event
 from tests.handlers import invoke
+from tests.replies import Reply
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

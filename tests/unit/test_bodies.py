@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import assert_problem, base64_body, fields_of
+from tests.apigw import base64_body
+from tests.replies import assert_problem, fields_of
 from tests.unit.harness import Api, Store
 
 

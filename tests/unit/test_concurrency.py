@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import assert_problem, fields_of
+from tests.replies import assert_problem, fields_of
 from tests.unit.harness import Api, Store
 
 
@@ -25,18 +25,18 @@ def test_if_match_with_the_current_version_updates(api: Api, session: dict[str, 
 
     assert reply.status == 200
     assert reply.json()["version"] == 2
-    assert reply.headers["etag"] == '"2"'
+    assert reply.header("ETag") == '"2"'
 
 
 def test_the_etag_of_each_answer_is_the_next_if_match(api: Api, session: dict[str, Any]) -> None:
-    etag = api.get(path_of(session)).headers["etag"]
+    etag = api.get(path_of(session)).header("ETag")
     for n in range(3):
         reply = api.put(path_of(session), json_body={"title": f"v{n}"}, headers={"If-Match": etag})
         assert reply.status == 200
-        etag = reply.headers["etag"]
+        etag = reply.header("ETag")
 
     assert etag == '"4"'
-    assert api.get(path_of(session)).headers["etag"] == '"4"'
+    assert api.get(path_of(session)).header("ETag") == '"4"'
 
 
 @pytest.mark.parametrize("stale", ['"0"', '"2"', '"10"'])
@@ -106,8 +106,8 @@ def test_two_writers_of_the_same_version_one_wins_one_gets_412(
     api: Api, session: dict[str, Any]
 ) -> None:
     # Both read version 1, then both write with what they read.
-    etag_a = api.get(path_of(session)).headers["etag"]
-    etag_b = api.get(path_of(session)).headers["etag"]
+    etag_a = api.get(path_of(session)).header("ETag")
+    etag_b = api.get(path_of(session)).header("ETag")
 
     first = api.put(path_of(session), json_body={"title": "A"}, headers={"If-Match": etag_a})
     second = api.put(path_of(session), json_body={"title": "B"}, headers={"If-Match": etag_b})

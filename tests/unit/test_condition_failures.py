@@ -19,8 +19,8 @@ import pytest
 from session_actions import actions
 from session_actions.repository import dynamodb_client
 
-from tests.apigw import Reply, assert_problem, fields_of
 from tests.handlers import DynamoCalls
+from tests.replies import Reply, assert_problem, fields_of
 from tests.unit.conftest import SESSIONS_TABLE
 from tests.unit.harness import ALICE, UNKNOWN_ID, Api, FailedItems, Faults, Store
 
@@ -164,7 +164,9 @@ def test_a_create_whose_answer_was_lost_is_one_session(
     made = [call.operation for call in calls.on_sessions]
     assert made == (["PutItem", "GetItem"] if withholds(request) else ["PutItem"])
     calls.reset()
-    assert api.get(reply.headers["location"]).json() == reply.json()
+    location = reply.header("Location")
+    assert location
+    assert api.get(location).json() == reply.json()
     assert_item_was_withheld(failed_items, request)
 
 

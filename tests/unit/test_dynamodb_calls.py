@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import Reply
 from tests.handlers import DynamoCalls
+from tests.replies import Reply
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE
 from tests.unit.harness import UNKNOWN_ID, Api, Faults
 

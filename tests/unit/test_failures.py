@@ -13,8 +13,8 @@ from session_actions.observability import metrics
 from session_actions.repository import SDK_ATTEMPTS, SessionRepository
 from session_actions.settings import settings
 
-from tests.apigw import Reply, assert_problem
 from tests.handlers import DynamoCalls
+from tests.replies import Reply, assert_problem
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE, Logs
 from tests.unit.harness import Api, Faults, Store
 
@@ -38,7 +38,7 @@ def assert_reveals_nothing(reply: Reply, *secrets: str) -> None:
     assert problem["detail"] == "An unexpected error occurred"
     assert "errors" not in problem
     for text in (*secrets, "Traceback", "botocore", "DynamoDB", "Exception", "File "):
-        assert text.lower() not in reply.body.lower()
+        assert text.lower() not in reply.text.lower()
 
 
 def error_log(logs: Logs, reply: Reply) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def test_a_missing_idempotency_table_is_a_500_not_a_503(
     reply = api.post(json_body={"title": "t"}, headers={"Idempotency-Key": "k"})
 
     assert_reveals_nothing(reply, "idempotency-table-that-is-not-there")
-    assert "retry-after" not in reply.headers
+    assert reply.header("Retry-After") is None
     assert "ResourceNotFoundException" in error_log(logs, reply)["exception"]
     assert store.sessions() == []
 
@@ -122,7 +122,7 @@ THROTTLING = [
 
 def assert_unavailable(reply: Reply) -> None:
     problem = assert_problem(reply, 503)
-    assert reply.headers["retry-after"] == "2"
+    assert reply.header("Retry-After") == "2"
     assert "try again" in problem["detail"]
     assert "errors" not in problem
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import assert_problem, fields_of
+from tests.replies import assert_problem, fields_of
 from tests.unit.harness import Api, Store
 
 # ------------------------------------------------------------------ create: each field

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.apigw import Reply, assert_problem, fields_of
 from tests.handlers import DynamoCalls
+from tests.replies import Reply, assert_problem, fields_of
 from tests.unit.conftest import SESSIONS_TABLE
 from tests.unit.harness import Api, Faults, Store
 
@@ -25,8 +25,8 @@ def test_a_repeated_request_returns_the_first_response(api: Api, store: Store) -
 
     assert first.status == second.status == 201
     assert second.json() == first.json()
-    assert second.headers["location"] == first.headers["location"]
-    assert second.headers["etag"] == first.headers["etag"]
+    assert second.header("Location") == first.header("Location")
+    assert second.header("ETag") == first.header("ETag")
     assert len(store.sessions()) == 1
 
 

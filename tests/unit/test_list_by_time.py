@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.apigw import assert_problem, fields_of
 from tests.handlers import DynamoCall, DynamoCalls
+from tests.replies import assert_problem, fields_of
 from tests.unit.conftest import SESSIONS_TABLE
 from tests.unit.harness import Api
 from tests.unit.test_list import ids, walk

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apigw import assert_problem, claims_for
+from tests.apigw import claims_for
+from tests.replies import assert_problem
 from tests.unit.harness import ALICE, BOB, Api, Store
 
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from session_actions.settings import settings
 
-from tests.apigw import Reply, assert_common_headers, assert_problem, claims_for, fields_of
+from tests.apigw import claims_for
 from tests.handlers import DynamoCalls
+from tests.replies import Reply, assert_common_headers, assert_problem, fields_of
 from tests.unit.harness import ALICE, ULID, UNKNOWN_ID, UTC_MILLIS, Api, Faults, Store
 
 # The contract's route table: method and path -> the statuses it may answer.
@@ -162,7 +163,7 @@ def test_route_answers_each_listed_status(world: World, route: str, status: int)
     if status >= 400:
         assert_problem(reply, status)
         if status == 503:
-            assert reply.headers["retry-after"] == "2"
+            assert reply.header("Retry-After") == "2"
     else:
         assert reply.status == status, reply.body
         assert_common_headers(reply)
@@ -175,10 +176,10 @@ def test_create_answers_201_with_location_etag_and_the_stored_session(api: Api) 
     reply = api.post(json_body={"title": "Design review"})
 
     assert reply.status == 201
-    assert reply.headers["content-type"] == "application/json"
+    assert reply.header("Content-Type") == "application/json"
     session = reply.json()
-    assert reply.headers["location"] == f"/sessions/{session['id']}"
-    assert reply.headers["etag"] == '"1"'
+    assert reply.header("Location") == f"/sessions/{session['id']}"
+    assert reply.header("ETag") == '"1"'
     assert ULID.match(session["id"])
     assert session == {
         "id": session["id"],
@@ -193,7 +194,9 @@ def test_create_answers_201_with_location_etag_and_the_stored_session(api: Api) 
         "version": 1,
     }
     assert UTC_MILLIS.match(session["createdAt"])
-    assert api.get(reply.headers["location"]).json() == session
+    location = reply.header("Location")
+    assert location
+    assert api.get(location).json() == session
 
 
 def test_get_answers_200_with_the_session_and_its_etag(api: Api) -> None:
@@ -202,8 +205,8 @@ def test_get_answers_200_with_the_session_and_its_etag(api: Api) -> None:
     reply = api.get(f"/sessions/{created['id']}")
 
     assert reply.status == 200
-    assert reply.headers["content-type"] == "application/json"
-    assert reply.headers["etag"] == '"1"'
+    assert reply.header("Content-Type") == "application/json"
+    assert reply.header("ETag") == '"1"'
     assert reply.json() == created
 
 
@@ -213,7 +216,7 @@ def test_update_answers_200_with_the_new_version_and_etag(api: Api) -> None:
     reply = api.put(f"/sessions/{created['id']}", json_body={"status": "active"})
 
     assert reply.status == 200
-    assert reply.headers["etag"] == '"2"'
+    assert reply.header("ETag") == '"2"'
     updated = reply.json()
     assert updated["status"] == "active"
     assert updated["version"] == 2
@@ -231,8 +234,8 @@ def test_delete_answers_204_with_an_empty_body_and_the_session_is_gone(
     reply = api.delete(f"/sessions/{created['id']}")
 
     assert reply.status == 204
-    assert reply.body == ""
-    assert "etag" not in reply.headers
+    assert reply.body == b""
+    assert reply.header("ETag") is None
     assert_common_headers(reply)
     assert store.sessions() == []
     assert api.get(f"/sessions/{created['id']}").status == 404
@@ -244,7 +247,7 @@ def test_list_answers_200_with_items_and_next_cursor(api: Api) -> None:
     reply = api.get("/sessions")
 
     assert reply.status == 200
-    assert reply.headers["content-type"] == "application/json"
+    assert reply.header("Content-Type") == "application/json"
     assert reply.json() == {"items": [created], "nextCursor": None}
 
 
