@@ -188,7 +188,7 @@ def child() -> None:
     channel = private_stdout()
     import boto3
     from moto import mock_aws
-    from session_actions.repository import dynamodb_client
+    from session_actions.storage.repository import dynamodb_client
 
     from bench.canned import CannedDynamoDB, error
     from bench.tables import create_tables, load_function
@@ -245,7 +245,7 @@ def child() -> None:
 
 def _prepare(world: World, handlers: dict[str, Any]) -> None:
     """Two sessions of the caller, one of another caller, a cursor, and a key in flight."""
-    from session_actions.repository import dynamodb_client
+    from session_actions.storage.repository import dynamodb_client
 
     create = ROUTE_OF["create_session"]
     created = [

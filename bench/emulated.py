@@ -106,7 +106,7 @@ class Store:
             for item in self._client.scan(TableName=plan.name).get("Items", []):
                 key = {name: item[name] for name in keys}
                 self._client.delete_item(TableName=plan.name, Key=key)
-        from session_actions.repository import SessionRepository
+        from session_actions.storage.repository import SessionRepository
 
         SessionRepository(self._client, self.sessions_table).insert(
             {

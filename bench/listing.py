@@ -49,8 +49,8 @@ VARIANTS: dict[str, dict[str, str]] = {
 
 
 def _items(others: int, seed: int) -> list[dict[str, Any]]:
-    from session_actions.ids import new_ulid
-    from session_actions.repository import owner_status, starts_order, to_attributes
+    from session_actions.domain.ids import new_ulid
+    from session_actions.storage.repository import owner_status, starts_order, to_attributes
 
     rng = random.Random(seed)
     start = 1_900_000_000_000
@@ -92,8 +92,8 @@ def child(rounds: int) -> None:
     channel = private_stdout()
     import boto3
     from moto import mock_aws
-    from session_actions.repository import dynamodb_client
     from session_actions.settings import settings
+    from session_actions.storage.repository import dynamodb_client
 
     from bench.tables import create_tables, load_function
 

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from moto import mock_aws
-from session_actions.idempotency import _idempotent_create
-from session_actions.repository import dynamodb_client
+from session_actions.domain.idempotency import _idempotent_create
 from session_actions.settings import settings
+from session_actions.storage.repository import dynamodb_client
 from sessions_local.aws import create_template_tables
 from sessions_local.runtimes import LOCAL_DEFAULTS, LambdaContext, SecretValues
 

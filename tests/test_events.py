@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from session_actions.repository import SessionRepository, dynamodb_client
+from session_actions.storage.repository import SessionRepository, dynamodb_client
 
 from tests.cloudformation import ROOT
 from tests.handlers import DynamoCalls, functions_on_moto, handler_of, lambda_context

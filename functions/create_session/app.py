@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from aws_lambda_powertools.metrics import MetricUnit
-from session_actions import api_docs
-from session_actions.actions import create_session
-from session_actions.idempotency import KEY_HEADER, KEY_REGEX, create_session_idempotently
-from session_actions.lambda_api import Request, Response, lambda_handler, session_response
-from session_actions.models import SessionCreate
+from session_actions.domain.actions import create_session
+from session_actions.domain.idempotency import KEY_HEADER, KEY_REGEX, create_session_idempotently
+from session_actions.domain.models import SessionCreate
+from session_actions.http import api_docs
+from session_actions.http.lambda_api import Request, Response, lambda_handler, session_response
+from session_actions.http.routes import Parameter, Route
 from session_actions.observability import metrics
-from session_actions.repository import SessionRepository
-from session_actions.routes import Parameter, Route
+from session_actions.storage.repository import SessionRepository
 
 
 @dataclass(frozen=True)

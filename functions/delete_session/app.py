@@ -3,9 +3,9 @@
 from http import HTTPStatus
 
 from aws_lambda_powertools.metrics import MetricUnit
-from session_actions import api_docs
-from session_actions.actions import delete_session
-from session_actions.lambda_api import (
+from session_actions.domain.actions import delete_session
+from session_actions.http import api_docs
+from session_actions.http.lambda_api import (
     IF_MATCH,
     SESSION_ID,
     Request,
@@ -14,9 +14,9 @@ from session_actions.lambda_api import (
     expected_version,
     lambda_handler,
 )
+from session_actions.http.routes import Route
 from session_actions.observability import metrics
-from session_actions.repository import SessionRepository
-from session_actions.routes import Route
+from session_actions.storage.repository import SessionRepository
 
 route = Route(
     "DELETE",

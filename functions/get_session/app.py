@@ -2,9 +2,9 @@
 
 from http import HTTPStatus
 
-from session_actions import api_docs
-from session_actions.actions import get_session
-from session_actions.lambda_api import (
+from session_actions.domain.actions import get_session
+from session_actions.http import api_docs
+from session_actions.http.lambda_api import (
     IF_NONE_MATCH,
     SESSION_ID,
     Request,
@@ -15,8 +15,8 @@ from session_actions.lambda_api import (
     matches_any,
     session_response,
 )
-from session_actions.repository import SessionRepository
-from session_actions.routes import Route
+from session_actions.http.routes import Route
+from session_actions.storage.repository import SessionRepository
 
 route = Route(
     "GET",

@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass
 
-from session_actions import api_docs
-from session_actions.actions import list_sessions
-from session_actions.lambda_api import Request, Response, json_response, lambda_handler
-from session_actions.queries import ListQuery
-from session_actions.repository import SessionRepository
-from session_actions.routes import Parameter, Route
-from session_actions.timestamps import TIMESTAMP_REGEX, normalise_timestamp
-from session_actions.views import STATUSES
+from session_actions.domain.actions import list_sessions
+from session_actions.domain.queries import ListQuery
+from session_actions.domain.timestamps import TIMESTAMP_REGEX, normalise_timestamp
+from session_actions.domain.views import STATUSES
+from session_actions.http import api_docs
+from session_actions.http.lambda_api import Request, Response, json_response, lambda_handler
+from session_actions.http.routes import Parameter, Route
+from session_actions.storage.repository import SessionRepository
 
 
 def _start_bound(name: str, description: str) -> Parameter:

@@ -1,9 +1,10 @@
 """PUT /sessions/{id}: change some fields of one of the caller's sessions."""
 
 from aws_lambda_powertools.metrics import MetricUnit
-from session_actions import api_docs
-from session_actions.actions import update_session
-from session_actions.lambda_api import (
+from session_actions.domain.actions import update_session
+from session_actions.domain.models import SessionUpdate
+from session_actions.http import api_docs
+from session_actions.http.lambda_api import (
     IF_MATCH,
     SESSION_ID,
     Request,
@@ -13,10 +14,9 @@ from session_actions.lambda_api import (
     lambda_handler,
     session_response,
 )
-from session_actions.models import SessionUpdate
+from session_actions.http.routes import Route
 from session_actions.observability import metrics
-from session_actions.repository import SessionRepository
-from session_actions.routes import Route
+from session_actions.storage.repository import SessionRepository
 
 route = Route(
     "PUT",

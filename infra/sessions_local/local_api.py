@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from botocore.exceptions import ClientError
-from session_actions.envelope import REQUEST_ID_HEADER
+from session_actions.http.envelope import REQUEST_ID_HEADER
 
 from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.deployment import LocalDeployment

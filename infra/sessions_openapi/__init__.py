@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from session_actions.routes import Route
+from session_actions.http.routes import Route
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -118,7 +118,8 @@ def _paths(routes: list[Route[Any]]) -> dict[str, dict[str, Any]]:
 def _schemas(names: set[str]) -> dict[str, Any]:
     """The JSON Schema of each named model (request bodies and answers), and of what they use."""
     from pydantic.json_schema import models_json_schema
-    from session_actions import models, response_models
+    from session_actions.domain import models
+    from session_actions.http import response_models
 
     known = {**vars(models), **vars(response_models)}
     unknown = sorted(n for n in names if not isinstance(known.get(n), type))

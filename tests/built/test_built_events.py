@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from session_actions.repository import SessionRepository
+from session_actions.storage.repository import SessionRepository
 from sessions_local.aws import client
 from sessions_local.runtimes import EmulatedFunction, Emulator, parse_report
 from sessions_local.stack import Stack

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from session_actions.envelope import (
+from session_actions.http.envelope import (
     ALLOWED_HEADERS,
     EXPOSED_HEADERS,
     PROBLEM_JSON,

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from session_actions.errors import InvalidRequest
-from session_actions.idempotency import check_key
-from session_actions.lambda_api import expected_version
-from session_actions.models import SessionCreate, SessionUpdate
-from session_actions.timestamps import UTC_TIMESTAMP_REGEX
+from session_actions.domain.errors import InvalidRequest
+from session_actions.domain.idempotency import check_key
+from session_actions.domain.models import SessionCreate, SessionUpdate
+from session_actions.domain.timestamps import UTC_TIMESTAMP_REGEX
+from session_actions.http.lambda_api import expected_version
 from sessions_openapi import DOCUMENT
 
 

@@ -15,9 +15,9 @@ import sys
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from session_actions.ids import new_ulid
-from session_actions.response_models import Session
-from session_actions.views import STATUSES, session_view
+from session_actions.domain.ids import new_ulid
+from session_actions.domain.views import STATUSES, session_view
+from session_actions.http.response_models import Session
 
 from tests.cloudformation import ROOT
 

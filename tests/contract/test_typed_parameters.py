@@ -8,12 +8,12 @@ from pathlib import Path
 
 import mypy.api
 import pytest
-from session_actions.lambda_api import IF_MATCH, SESSION_ID
-from session_actions.routes import Route
+from session_actions.http.lambda_api import IF_MATCH, SESSION_ID
+from session_actions.http.routes import Route
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINT = """\
-from session_actions.lambda_api import Request, Response, SessionWrite, expected_version
+from session_actions.http.lambda_api import Request, Response, SessionWrite, expected_version
 
 
 def update(request: Request[SessionWrite]) -> Response:

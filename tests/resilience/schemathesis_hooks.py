@@ -26,7 +26,7 @@ import uuid
 from typing import Any
 
 import schemathesis
-from session_actions.idempotency import KEY_REGEX
+from session_actions.domain.idempotency import KEY_REGEX
 
 EXPLAINED = (
     ("endsAt", "endsAt must not be earlier than startsAt"),

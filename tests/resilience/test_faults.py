@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from session_actions.repository import READ_TIMEOUT_S, SDK_ATTEMPTS
+from session_actions.storage.repository import READ_TIMEOUT_S, SDK_ATTEMPTS
 
 from tests.localapi import LocalApi
 from tests.replies import Reply, assert_problem

@@ -16,7 +16,7 @@ from botocore.retries import standard
 from moto import mock_aws
 from moto.core.models import MockAWS
 from session_actions.observability import logger
-from session_actions.repository import dynamodb_client
+from session_actions.storage.repository import dynamodb_client
 
 from tests.handlers import REGION, DynamoCalls, create_tables, function_environment
 from tests.unit.harness import Api, Faults, Store

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from session_actions import actions
-from session_actions.repository import dynamodb_client
+from session_actions.domain import actions
+from session_actions.storage.repository import dynamodb_client
 
 from tests.handlers import DynamoCalls
 from tests.replies import Reply, assert_problem, fields_of

@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from session_actions import actions
+from session_actions.domain import actions
 from session_actions.observability import metrics
-from session_actions.repository import SDK_ATTEMPTS, SessionRepository
 from session_actions.settings import settings
+from session_actions.storage.repository import SDK_ATTEMPTS, SessionRepository
 
 from tests.handlers import DynamoCalls
 from tests.replies import Reply, assert_problem

@@ -13,7 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from session_actions.envelope import EXPOSED_HEADERS, PROBLEM_JSON, REQUEST_ID_HEADER, problem_body
+from session_actions.http.envelope import (
+    EXPOSED_HEADERS,
+    PROBLEM_JSON,
+    REQUEST_ID_HEADER,
+    problem_body,
+)
 
 from sessions_local.runtimes.pool import ProxyResponse
 

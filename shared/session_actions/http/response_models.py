@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from session_actions.ids import ULID_REGEX
-from session_actions.models import wire_name
-from session_actions.timestamps import UTC_TIMESTAMP_REGEX
-from session_actions.views import Status
+from session_actions.domain.ids import ULID_REGEX
+from session_actions.domain.models import wire_name
+from session_actions.domain.timestamps import UTC_TIMESTAMP_REGEX
+from session_actions.domain.views import Status
 
 UtcTimestamp = Annotated[
     str,

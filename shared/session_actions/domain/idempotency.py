@@ -12,19 +12,19 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from session_actions.actions import create_session
-from session_actions.errors import (
+from session_actions.domain.actions import create_session
+from session_actions.domain.errors import (
     FieldError,
     IdempotencyInFlight,
     IdempotencyKeyReused,
     InvalidRequest,
     StoreUnavailable,
 )
-from session_actions.models import SessionCreate
+from session_actions.domain.models import SessionCreate
+from session_actions.domain.views import SessionView
 from session_actions.observability import logger
-from session_actions.repository import SessionRepository, dynamodb_client, is_unavailable
 from session_actions.settings import settings
-from session_actions.views import SessionView
+from session_actions.storage.repository import SessionRepository, dynamodb_client, is_unavailable
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -19,11 +19,11 @@ from pydantic import (
     model_validator,
 )
 
-from session_actions.timestamps import (
+from session_actions.domain.timestamps import (
     TIMESTAMP_REGEX,
     normalise_timestamp,
 )
-from session_actions.views import Status
+from session_actions.domain.views import Status
 
 # The text rules below as JSON Schema patterns, for the OpenAPI document. Trimming removes
 # _SPACE (Unicode White_Space, some of it control characters: those go before the check);

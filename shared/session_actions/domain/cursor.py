@@ -13,11 +13,11 @@ import hmac
 import json
 import re
 
-from session_actions.errors import FieldError, InvalidRequest
-from session_actions.ids import ULID_REGEX
-from session_actions.queries import ListQuery
+from session_actions.domain.errors import FieldError, InvalidRequest
+from session_actions.domain.ids import ULID_REGEX
+from session_actions.domain.queries import ListQuery
+from session_actions.domain.timestamps import UTC_TIMESTAMP_REGEX
 from session_actions.settings import settings
-from session_actions.timestamps import UTC_TIMESTAMP_REGEX
 
 _SIGNATURE_BYTES = 16
 _BY_ID = re.compile(ULID_REGEX)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from session_actions.envelope import PROBLEM_JSON
-from session_actions.ids import ULID_REGEX
+from session_actions.domain.ids import ULID_REGEX
+from session_actions.http.envelope import PROBLEM_JSON
 
 OpenAPIResponse = dict[str, Any]
 

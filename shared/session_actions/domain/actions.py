@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from session_actions.cursor import decode_cursor, encode_cursor
-from session_actions.errors import (
+from session_actions.domain.cursor import decode_cursor, encode_cursor
+from session_actions.domain.errors import (
     FieldError,
     InvalidRequest,
     SessionForbidden,
     SessionNotFound,
     VersionMismatch,
 )
-from session_actions.ids import new_ulid
-from session_actions.queries import ListQuery
-from session_actions.repository import ConditionFailed, SessionRepository
-from session_actions.timestamps import now
-from session_actions.views import SessionView, session_view
+from session_actions.domain.ids import new_ulid
+from session_actions.domain.queries import ListQuery
+from session_actions.domain.timestamps import now
+from session_actions.domain.views import SessionView, session_view
+from session_actions.storage.repository import ConditionFailed, SessionRepository
 
 if TYPE_CHECKING:
     # Only the write routes have bodies, and only they import the models.
-    from session_actions.models import SessionCreate, SessionUpdate
+    from session_actions.domain.models import SessionCreate, SessionUpdate
 
 
 class SessionPage(TypedDict):

@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from session_actions.errors import StoreUnavailable
-from session_actions.queries import ListQuery
+from session_actions.domain.errors import StoreUnavailable
+from session_actions.domain.queries import ListQuery
 from session_actions.settings import settings
 
 if TYPE_CHECKING:

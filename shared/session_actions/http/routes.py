@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
-from session_actions.errors import FieldError, InvalidRequest
-from session_actions.http_errors import field_errors
+from session_actions.domain.errors import FieldError, InvalidRequest
+from session_actions.http.problems import field_errors
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

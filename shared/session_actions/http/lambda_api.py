@@ -19,22 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from session_actions import api_docs
-from session_actions.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER
-from session_actions.envelope import etag as entity_tag
-from session_actions.errors import (
+from session_actions.domain.errors import (
     FieldError,
     InvalidRequest,
     NotAuthenticated,
     SessionError,
     StoreUnavailable,
 )
-from session_actions.http_errors import problem, problem_for
-from session_actions.ids import ULID_REGEX
+from session_actions.domain.ids import ULID_REGEX
+from session_actions.domain.views import SessionView, to_json
+from session_actions.http import api_docs
+from session_actions.http.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER
+from session_actions.http.envelope import etag as entity_tag
+from session_actions.http.problems import problem, problem_for
+from session_actions.http.routes import Parameter, Route
 from session_actions.observability import count_store_unavailable, logger, metrics, tracer
-from session_actions.routes import Parameter, Route
 from session_actions.settings import settings
-from session_actions.views import SessionView, to_json
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from session_actions.envelope import PROBLEM_JSON, problem_body
-from session_actions.errors import (
+from session_actions.domain.errors import (
     FieldError,
     IdempotencyInFlight,
     IdempotencyKeyReused,
@@ -20,7 +19,8 @@ from session_actions.errors import (
     StoreUnavailable,
     VersionMismatch,
 )
-from session_actions.views import SERVER_FIELDS
+from session_actions.domain.views import SERVER_FIELDS
+from session_actions.http.envelope import PROBLEM_JSON, problem_body
 
 RETRY_AFTER_SECONDS = "2"
 
