@@ -14,7 +14,7 @@ ORIGIN ?=
 SAM_VENV := .tools/sam
 CHECKOV_VENV := .tools/checkov
 
-.PHONY: help setup dev test lint unit browser bench openapi clean
+.PHONY: help setup dev test lint unit browser bench openapi lock clean
 
 help:
 	@echo "make dev    start the local API on http://127.0.0.1:$(PORT) (PORT=... to change,"
@@ -22,7 +22,11 @@ help:
 	@echo "make test   lint, type-check and run every test"
 	@echo "make bench  cold-start and request-cost benchmarks"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers"
+	@echo "make lock   after editing pyproject.toml's dependencies or an infra/tools/*.in: resolve"
+	@echo "            uv.lock and write every pin file from it (UPGRADE='NAME ...' or UPGRADE=all"
+	@echo "            to move pins to the newest allowed versions)"
 
+# requirements-dev.lock is uv.lock's dev environment for pip (`make lock` writes it).
 $(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13) and "Python 3.13 is required (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +108,11 @@ check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	@# .checkov.yaml holds the skips that hold for a whole resource type.
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/python infra/sessions_local/stack/sam_translation.py --expanded template.yaml > .aws-sam/expanded.json
 	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f .aws-sam/expanded.json --config-file .checkov.yaml
+
+# Every pin file from one lock, uv.lock (README, "Pins"); uv is the dev extra's.
+UPGRADE ?=
+lock: $(STAMP)
+	$(BIN)/python infra/tools/lock.py $(if $(filter all,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade $(UPGRADE)))
 
 dev: setup
 	$(BIN)/sessions-local serve --port $(PORT) $(foreach origin,$(ORIGIN),--allowed-origin '$(origin)')

@@ -155,11 +155,12 @@ def build(template: Path, architecture: str, echo: Echo | None = None) -> Build:
 
 
 def prepare_runtime(root: Path) -> Path:
-    """Lambda's ``/var/runtime``: awslambdaric and the SDK, as pinned, installed and compiled."""
+    """Lambda's ``/var/runtime``: awslambdaric and the SDK, as pinned, installed and compiled.
+
+    ``lambda-runtime.txt`` pins every package, the SDK at uv.lock's versions (``make lock``)."""
     requirements = root / "infra" / "tools" / "lambda-runtime.txt"
-    constraints = root / "requirements-dev.lock"
     target = (root / ".tools" / "lambda-runtime" / native_architecture()).resolve()
-    digest = _digest([("requirements", requirements), ("constraints", constraints)], sys.version)
+    digest = _digest([("requirements", requirements)], sys.version)
     stamp = target / ".inputs.sha256"
     with _locked(target.with_name(target.name + ".lock")):
         if stamp.is_file() and stamp.read_text().strip() == digest:
@@ -169,7 +170,7 @@ def prepare_runtime(root: Path) -> Path:
         shutil.rmtree(scratch, ignore_errors=True)
         pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         pip += ["--no-compile", "--only-binary=:all:", "--target", str(scratch)]
-        pip += ["-r", str(requirements), "-c", str(constraints)]
+        pip += ["-r", str(requirements)]
         _run(pip, "installing the runtime's packages")
         shutil.rmtree(scratch / "bin", ignore_errors=True)
         compile_all = [sys.executable, "-m", "compileall", "-q", "-j", "0"]
