@@ -24,8 +24,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sessions_local.stack import Stack, read_stack
-
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 SAM_PYTHON = ROOT / ".tools" / "sam" / "bin" / "python"
@@ -113,9 +111,3 @@ def sub_text(value: Any) -> str:
         return str(value["Fn::Sub"])
     assert isinstance(value, str), value
     return value
-
-
-@cache
-def local_template() -> Stack:
-    """The same template as the local API reads it: functions, routes, tables, environment."""
-    return read_stack(TEMPLATE)

@@ -1,76 +1,77 @@
-"""The functions' handlers in this process, set up from template.yaml as the local API sets them up.
+"""The functions' handlers in this process, set up from the library's settings and the
+template's tables, with moto in place of DynamoDB (for the unit, contract and sample-event
+suites, which need no local API):
 
-For the suites that call the handlers directly (unit, contract, the sample events), with moto
-in place of DynamoDB:
-
-* ``function_environment``: the variables the template gives the functions (Globals and each
-  function's own, intrinsics resolved, the cursor secret a random value), plus fake AWS
-  credentials; the functions' cached clients are dropped on the way in and out;
-* ``create_tables``: the template's tables, planned and created by the local API's own code;
-* ``handler_of``, ``lambda_context`` and ``invoke``: a function's handler as its ``CodeUri``
-  and ``Handler`` name it, called with a Lambda context of its memory and timeout; ``invoke``
-  picks the function the template routes an event's method and resource to;
+* ``function_environment``: what the functions read (the library's settings, the cursor secret a
+  random value) and Powertools' own, plus fake AWS credentials; the functions' cached clients
+  and settings are dropped on the way in and out;
+* ``create_tables``: the template's tables as AWS SAM's tools read them (keys and indexes);
+* ``handler_of``, ``lambda_context`` and ``invoke``: the handler of the function the template
+  serves a route with, called with a Lambda context of the function's memory and timeout;
 * ``DynamoCalls``: every call the functions' DynamoDB client makes.
-
-The reading is sessions_local's (template, intrinsics, tables), so these tests exercise it
-too; tests/test_template.py checks the template itself, independently.
 """
 
 from __future__ import annotations
 
 import importlib
+import secrets
+import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from moto import mock_aws
 from session_actions.domain.idempotency import _idempotent_create
-from session_actions.settings import settings
+from session_actions.settings import VARIABLES, settings
 from session_actions.storage.repository import dynamodb_client
-from sessions_local.aws import create_template_tables
-from sessions_local.runtimes import LOCAL_DEFAULTS, LambdaContext, SecretValues
 
-from tests.cloudformation import ROOT, local_template
+from tests import route_table
+from tests.cloudformation import expanded, resources
+from tests.replies import ALLOWED_ORIGIN
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 REGION = "us-east-1"
 FAKE_AWS = {
-    "AWS_REGION": REGION,
     "AWS_DEFAULT_REGION": REGION,
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
+# Powertools as the template configures it, without X-Ray or metrics output (no daemon here).
+POWERTOOLS = {
+    "POWERTOOLS_SERVICE_NAME": "sessions-api",
+    "POWERTOOLS_METRICS_NAMESPACE": "SessionsApi",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def environment_variables(tables: Mapping[str, str]) -> dict[str, str]:
-    """Every function's template variables in one environment (the handlers share a process).
+    """What every function reads, in one environment (the handlers share a process).
 
-    ``tables`` names the tables by logical id (``{"SessionsTable": "..."}``), so that
-    ``!Ref SessionsTable`` resolves to the name the test created it under.
+    ``tables`` names the tables by logical id (``{"SessionsTable": "..."}``).
     """
-    template = local_template()
-    resolver = template.resolver(REGION, physical_ids=tables)
-    secret_values = SecretValues()
-    variables = {**FAKE_AWS, **LOCAL_DEFAULTS}
-    for spec in template.functions.values():
-        for name, value in resolver.resolve(dict(spec.environment)).items():
-            if value is not None:
-                variables[str(name)] = secret_values.replace(str(value))
-    return variables
+    given = {
+        "sessions_table": tables["SessionsTable"],
+        "idempotency_table": tables["IdempotencyTable"],
+        "cursor_secret": secrets.token_urlsafe(32),
+        "allowed_origin": ALLOWED_ORIGIN,
+        "region": REGION,
+    }
+    return {**FAKE_AWS, **POWERTOOLS, **{VARIABLES[name]: value for name, value in given.items()}}
 
 
 def _fresh_clients() -> None:
-    """The functions cache their DynamoDB client and idempotency store: start them anew."""
+    """The functions cache their DynamoDB client, idempotency store and settings: anew."""
     dynamodb_client.cache_clear()
     _idempotent_create.cache_clear()
     settings.cache_clear()
@@ -90,8 +91,20 @@ def function_environment(tables: Mapping[str, str]) -> Iterator[None]:
 
 
 def create_tables(client: DynamoDBClient, tables: Mapping[str, str]) -> None:
-    """The template's tables (keys, indexes, time to live), under the names ``tables`` gives."""
-    create_template_tables(client, local_template(), REGION, tables)
+    """The template's tables (keys and indexes), under the names ``tables`` gives them."""
+    for logical_id, table in resources("AWS::DynamoDB::Table").items():
+        properties = table["Properties"]
+        indexes = [
+            {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+            for index in properties.get("GlobalSecondaryIndexes", [])
+        ]
+        client.create_table(
+            TableName=tables[logical_id],
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            KeySchema=properties["KeySchema"],
+            BillingMode="PAY_PER_REQUEST",
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),  # type: ignore[arg-type]
+        )
 
 
 @contextmanager
@@ -105,28 +118,43 @@ def functions_on_moto(tables: Mapping[str, str]) -> Iterator[DynamoDBClient]:
 
 
 def handler_of(function: str) -> Handler:
-    """The handler of a function (logical id), imported from its CodeUri folder."""
-    spec = local_template().functions[function]
-    module, _, attribute = spec.handler.rpartition(".")
-    package = ".".join(spec.code_uri.relative_to(ROOT).parts)
-    handler: Handler = getattr(importlib.import_module(f"{package}.{module}"), attribute)
+    """The handler of a function (logical id), imported from its folder under functions/."""
+    folder = next(f.folder for f in route_table.served_by().values() if f.logical_id == function)
+    module, _, attribute = expanded()["Globals"]["Function"]["Handler"].rpartition(".")
+    handler: Handler = getattr(importlib.import_module(f"functions.{folder}.{module}"), attribute)
     return handler
 
 
+@dataclass
+class LambdaContext:
+    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_s: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+        )
+        self._deadline = time.monotonic() + self.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
 def lambda_context(function: str) -> LambdaContext:
-    """A new invocation's context, with the function's memory size and timeout."""
-    spec = local_template().functions[function]
-    return LambdaContext(spec.logical_id, spec.memory_mb, spec.timeout_s, REGION)
-
-
-@cache
-def _routes() -> dict[tuple[str, str], str]:
-    return {(route.method, route.path): route.function for route in local_template().routes}
+    """A new invocation's context, with the functions' memory size and timeout."""
+    function_globals = expanded()["Globals"]["Function"]
+    return LambdaContext(function, function_globals["MemorySize"], function_globals["Timeout"])
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
-    """The response of the function the template routes the event's method and resource to."""
-    function = _routes()[event["httpMethod"], event["resource"]]
+    """The response of the function the template serves the event's method and resource with."""
+    function = route_table.served_by()[f"{event['httpMethod']} {event['resource']}"].logical_id
     return handler_of(function)(event, lambda_context(function))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from session_actions.storage.repository import SessionRepository, dynamodb_client
 
+from tests import route_table
 from tests.cloudformation import ROOT
 from tests.handlers import DynamoCalls, functions_on_moto, handler_of, lambda_context
 from tests.test_template import PERMISSIONS
@@ -23,13 +24,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publis
 
 TABLES = {"SessionsTable": "sessions-events-test", "IdempotencyTable": "idempotency-events-test"}
 
-# function folder -> (logical id, expected status)
+# function folder (its sample event's name) -> (logical id, the route's success status)
 CASES = {
-    "create_session": ("CreateSessionFunction", 201),
-    "list_sessions": ("ListSessionsFunction", 200),
-    "get_session": ("GetSessionFunction", 200),
-    "update_session": ("UpdateSessionFunction", 200),
-    "delete_session": ("DeleteSessionFunction", 204),
+    served.folder: (served.logical_id, route.success)
+    for route in route_table.ROUTES
+    for served in [route_table.served_by()[route.key]]
 }
 
 

@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
+from tests import route_table
 from tests.cloudformation import ROOT, expanded, resources, sub_text, template, translated
 
-# logical id -> (method, path, folder under functions/)
+# logical id -> (method, path, folder under functions/): the contract's routes, each with the
+# function the template serves it with (checked below: exactly the contract's, one each).
 ROUTES = {
-    "CreateSessionFunction": ("POST", "/sessions", "create_session"),
-    "ListSessionsFunction": ("GET", "/sessions", "list_sessions"),
-    "GetSessionFunction": ("GET", "/sessions/{id}", "get_session"),
-    "UpdateSessionFunction": ("PUT", "/sessions/{id}", "update_session"),
-    "DeleteSessionFunction": ("DELETE", "/sessions/{id}", "delete_session"),
+    served.logical_id: (route.method, route.path, served.folder)
+    for route in route_table.ROUTES
+    if (served := route_table.served_by().get(route.key)) is not None
 }
 
 SESSIONS = "SessionsTable"
@@ -140,6 +140,11 @@ def granted(logical_id: str) -> dict[str, set[str]]:
                 for target in [targets] if isinstance(targets, (dict, str)) else targets:
                     grants.setdefault(action, set()).add(resource_name(target))
     return grants
+
+
+def test_the_api_serves_exactly_the_contracts_routes() -> None:
+    assert set(route_table.served_by()) == set(route_table.BY_KEY)
+    assert len(ROUTES) == len(route_table.ROUTES), "a function per route"
 
 
 def test_each_route_has_its_own_function_and_handler_file() -> None:

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from sessions_local.runtimes import Emulator
 
+from tests import route_table
 from tests.cloudformation import ROOT
 from tests.localapi import LocalApi, command, free_port
 
-# On an empty table: what each function answers to its sample event.
+# On an empty table: what each function answers to its sample event (a route that names a
+# session finds none).
 EMPTY = {
-    "CreateSessionFunction": ("create_session", 201),
-    "ListSessionsFunction": ("list_sessions", 200),
-    "GetSessionFunction": ("get_session", 404),
-    "UpdateSessionFunction": ("update_session", 404),
-    "DeleteSessionFunction": ("delete_session", 404),
+    served.logical_id: (served.folder, 404 if route.names_a_session else route.success)
+    for route in route_table.ROUTES
+    for served in [route_table.served_by()[route.key]]
 }
 
 

@@ -12,19 +12,14 @@ from typing import Any
 import pytest
 from session_actions.settings import settings
 
+from tests import route_table
 from tests.apigw import claims_for
 from tests.handlers import DynamoCalls
 from tests.replies import Reply, assert_common_headers, assert_problem, fields_of
 from tests.unit.harness import ALICE, ULID, UNKNOWN_ID, UTC_MILLIS, Api, Faults, Store
 
 # The contract's route table: method and path -> the statuses it may answer.
-CONTRACT = {
-    "POST /sessions": (201, 400, 401, 409, 422, 500, 503),
-    "GET /sessions": (200, 400, 401, 500, 503),
-    "GET /sessions/{id}": (200, 304, 400, 401, 403, 404, 500, 503),
-    "PUT /sessions/{id}": (200, 400, 401, 403, 404, 412, 500, 503),
-    "DELETE /sessions/{id}": (204, 400, 401, 403, 404, 412, 500, 503),
-}
+CONTRACT = {route.key: route.statuses for route in route_table.ROUTES}
 ROUTES = list(CONTRACT)
 
 

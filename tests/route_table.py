@@ -1,0 +1,70 @@
+"""The contract's route table, stated once for every suite, from the HTTP contract and
+independently of the code: each route's method and path, its success, the other answers it
+may give, and the headers a success carries. Which function serves a route is the template's
+business: ``served_by`` reads it from AWS SAM's translation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    success: int
+    errors: tuple[int, ...]
+    headers: tuple[str, ...] = ()  # what a success carries besides the common ones
+    conditional: tuple[int, ...] = ()  # 304 for a matching If-None-Match
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return (self.success, *self.conditional, *self.errors)
+
+    @property
+    def names_a_session(self) -> bool:
+        return "{id}" in self.path
+
+
+ROUTES = (
+    Route("POST", "/sessions", 201, (400, 401, 409, 422, 500, 503), ("ETag", "Location")),
+    Route("GET", "/sessions", 200, (400, 401, 500, 503)),
+    Route("GET", "/sessions/{id}", 200, (400, 401, 403, 404, 500, 503), ("ETag",), (304,)),
+    Route("PUT", "/sessions/{id}", 200, (400, 401, 403, 404, 412, 500, 503), ("ETag",)),
+    Route("DELETE", "/sessions/{id}", 204, (400, 401, 403, 404, 412, 500, 503)),
+)
+BY_KEY = {route.key: route for route in ROUTES}
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    folder: str  # under functions/, and the name of its sample event under events/
+
+
+@cache
+def served_by() -> dict[str, Function]:
+    """Each route's function, as the template says: the API's integration, read from AWS SAM's
+    translation, and the function's code folder."""
+    from tests.cloudformation import translated
+
+    resources = translated()["Resources"]
+    body = resources["SessionsApi"]["Properties"]["Body"]
+    found = {}
+    for path, operations in body["paths"].items():
+        for method, operation in operations.items():
+            integration = operation.get("x-amazon-apigateway-integration", {})
+            if integration.get("type") != "aws_proxy":
+                continue
+            uri = integration["uri"]["Fn::Sub"]
+            target = uri.split("functions/${")[1].split("}")[0].split(".")[0]
+            if resources[target]["Type"] == "AWS::Lambda::Alias":
+                target = resources[target]["Properties"]["FunctionName"]["Ref"]
+            folder = resources[target]["Properties"]["Code"]["S3Key"].strip("/").split("/")[-1]
+            found[f"{method.upper()} {path}"] = Function(target, folder)
+    return found
