@@ -13,18 +13,13 @@ from session_actions.observability import metrics
 from session_actions.settings import settings
 from session_actions.storage.repository import SDK_ATTEMPTS, SessionRepository
 
+from tests import route_table
 from tests.handlers import DynamoCalls
 from tests.replies import Reply, assert_problem
 from tests.unit.conftest import IDEMPOTENCY_TABLE, SESSIONS_TABLE, Logs
 from tests.unit.harness import Api, Faults, Store
 
-ROUTES = [
-    "POST /sessions",
-    "GET /sessions",
-    "GET /sessions/{id}",
-    "PUT /sessions/{id}",
-    "DELETE /sessions/{id}",
-]
+ROUTES = [route.key for route in route_table.ROUTES]
 
 
 def send(api: Api, route: str, session_id: str, **options: Any) -> Reply:
