@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MAX_BODY_BYTES = 16 * 1024
+_EXPOSED = ",".join(EXPOSED_HEADERS)
 JSON = "application/json"
 # One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
@@ -225,7 +226,7 @@ def _proxy(response: Response, event: Event) -> dict[str, Any]:
     headers = dict(response.headers)
     headers[REQUEST_ID_HEADER] = request_id(event)
     headers["Access-Control-Allow-Origin"] = settings().allowed_origin
-    headers["Access-Control-Expose-Headers"] = ",".join(EXPOSED_HEADERS)
+    headers["Access-Control-Expose-Headers"] = _EXPOSED
     if headers["Access-Control-Allow-Origin"] != "*":
         headers["Vary"] = "Origin"
     return {

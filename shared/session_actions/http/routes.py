@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from session_actions.domain.errors import FieldError, InvalidRequest
@@ -110,11 +110,15 @@ class Route[Params: DataclassInstance]:
     params: type[Params]
     parameters: tuple[Parameter, ...] = ()
     body: type[BaseModel] | None = None
+    # Each parameter's name in Python, worked out once per cold start, not per request.
+    _attributes: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        wanted = sorted(attribute(parameter.name) for parameter in self.parameters)
-        if sorted(field.name for field in fields(self.params)) != wanted:
+        attributes = {parameter.name: attribute(parameter.name) for parameter in self.parameters}
+        if sorted(declared.name for declared in fields(self.params)) != sorted(attributes.values()):
+            wanted = sorted(attributes.values())
             raise TypeError(f"{self.params.__name__} must have exactly the fields {wanted}")
+        object.__setattr__(self, "_attributes", attributes)
 
     def read(self, event: Mapping[str, Any], body: Any = None) -> tuple[Params, Any]:
         """The parameters and the validated body; InvalidRequest lists every fault.
@@ -146,7 +150,8 @@ class Route[Params: DataclassInstance]:
                 errors.extend(field_errors(error.errors()))
         if errors:
             raise InvalidRequest("Request failed validation", errors)
-        return self.params(**{attribute(name): value for name, value in values.items()}), model
+        params = self.params(**{self._attributes[name]: value for name, value in values.items()})
+        return params, model
 
     def openapi(self) -> dict[str, Any]:
         """This route's operation object, its body referring to the model's own schema."""
