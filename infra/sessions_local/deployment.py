@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,8 +33,6 @@ class DeploymentSettings:
     allowed_origin: str | None = None
     # The functions as `sam build` builds them, under the Lambda runtime emulator.
     built: bool = False
-    # Local table names by logical id (tests and benchmarks put several copies side by side).
-    table_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,8 +100,7 @@ class LocalDeployment:
         return self
 
     def _create_tables(self) -> list[TablePlan]:
-        names = self.settings.table_names
-        resolver = self.stack.resolver(self.settings.region, self.overrides, names)
+        resolver = self.stack.resolver(self.settings.region, self.overrides)
         plans = [plan_table(spec, resolver) for spec in self.stack.tables]
         dynamodb = client("dynamodb", self.settings.region, self.dynamodb_endpoint)
         self.tables = TableProvisioner(dynamodb, plans)

@@ -8,11 +8,10 @@ from sessions_local.aws.tables import (
     create_template_tables,
     plan_table,
 )
-from sessions_local.aws.userpool import IssuedToken, LocalUserPool
+from sessions_local.aws.userpool import LocalUserPool
 
 __all__ = [
     "EmbeddedAws",
-    "IssuedToken",
     "LocalUserPool",
     "TablePlan",
     "TableProvisioner",

@@ -14,14 +14,11 @@ from sessions_local.runtimes.pool import (
     FunctionFailed,
     LocalFunction,
     ProxyResponse,
-    python_paths,
     to_proxy_response,
 )
 from sessions_local.runtimes.sandbox import LambdaContext
-from sessions_local.runtimes.variables import LOCAL_DEFAULTS, SecretValues, function_variables
 
 __all__ = [
-    "LOCAL_DEFAULTS",
     "BuiltFunction",
     "EmulatedFunction",
     "Emulator",
@@ -31,10 +28,7 @@ __all__ = [
     "LambdaContext",
     "LocalFunction",
     "ProxyResponse",
-    "SecretValues",
-    "function_variables",
     "parse_report",
     "prepare",
-    "python_paths",
     "to_proxy_response",
 ]

@@ -162,6 +162,27 @@ def _response(status: Any, parameters: Any, templates: Any, prefix: str) -> Resp
     )
 
 
+def _security(
+    operation: Mapping[str, Any], authorizers: Mapping[str, AuthorizerSpec]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The authorizer a method's ``security`` names, and the scopes it accepts."""
+    for entry in operation.get("security") or []:
+        for name, scopes in entry.items():
+            if name in authorizers:
+                return name, tuple(scopes or ())
+    return None, ()
+
+
+def _mock_response(integration: Mapping[str, Any]) -> ResponseSpec:
+    default = (integration.get("responses") or {}).get("default") or {}
+    return _response(
+        default.get("statusCode", 200),
+        default.get("responseParameters"),
+        default.get("responseTemplates"),
+        "method.response.header.",
+    )
+
+
 def read_stack(template: Path, *, root: Path | None = None) -> Stack:
     """The template as SAM translates it (cached), read into what the local API serves.
     ``root`` is the project whose SAM CLI translates (default: the template's)."""
@@ -209,11 +230,9 @@ def read_stack(template: Path, *, root: Path | None = None) -> Stack:
             warnings.append(f"{logical_id}: its code is not a local folder; not served")
             continue
         own_layers = [
-            layers.get(ref)
-            for layer in properties.get("Layers") or []
-            for ref in _refs_in(layer)[:1]
+            layers.get(next(iter(_refs_in(layer)), "")) for layer in properties.get("Layers") or []
         ]
-        if None in own_layers or len(own_layers) < len(properties.get("Layers") or []):
+        if None in own_layers:
             warnings.append(f"{logical_id}: a layer not built from this template is left out")
         functions[logical_id] = FunctionSpec(
             logical_id=logical_id,
@@ -271,22 +290,10 @@ def read_stack(template: Path, *, root: Path | None = None) -> Stack:
                 method = "ANY" if key == "x-amazon-apigateway-any-method" else key.upper()
                 if method not in (*HTTP_METHODS, "ANY"):
                     continue
-                security = [
-                    (name, tuple(scopes or ()))
-                    for entry in operation.get("security") or []
-                    for name, scopes in entry.items()
-                    if name in authorizers
-                ]
-                name, scopes = security[0] if security else (None, ())
+                name, scopes = _security(operation, authorizers)
                 integration = operation.get("x-amazon-apigateway-integration") or {}
                 if integration.get("type") == "mock":
-                    default = (integration.get("responses") or {}).get("default") or {}
-                    response = _response(
-                        default.get("statusCode", 200),
-                        default.get("responseParameters"),
-                        default.get("responseTemplates"),
-                        "method.response.header.",
-                    )
+                    response = _mock_response(integration)
                     mocks.append(MockSpec(path, method, response, name, scopes))
                 elif (target := invoked_function(integration.get("uri"))) in functions:
                     routes.append(RouteSpec(path, method, str(target), name, scopes))
