@@ -109,10 +109,23 @@ check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/python infra/sessions_local/stack/sam_translation.py --expanded template.yaml > .aws-sam/expanded.json
 	$(AWS_OFFLINE) $(CHECKOV_VENV)/bin/checkov -f .aws-sam/expanded.json --config-file .checkov.yaml
 
-# Every pin file from one lock, uv.lock (README, "Pins"); uv is the dev extra's.
+# Every pin file from one lock, uv.lock (README, "Pins"); uv is the dev extra's. Pins already in
+# a file stay unless UPGRADE names them (UPGRADE=all: every one).
 UPGRADE ?=
+UV := UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(abspath $(BIN)/python) $(BIN)/uv
+UV_UPGRADE := $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
+UV_EXPORT := $(UV) export --frozen --quiet --no-emit-project --no-hashes
+UV_COMPILE := $(UV) pip compile --no-config --quiet --universal --python-version 3.13 $(UV_UPGRADE)
 lock: $(STAMP)
-	$(BIN)/python infra/tools/lock.py $(if $(filter all,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade $(UPGRADE)))
+	$(UV) lock $(UV_UPGRADE)
+	$(UV_EXPORT) --extra dev -o requirements-dev.lock
+	@# The runtime folder is installed wheels-only, as Lambda's runtime is built; the SDK at
+	@# the lock's versions.
+	$(UV_COMPILE) --only-binary :all: -c requirements-dev.lock infra/tools/lambda-runtime.in -o infra/tools/lambda-runtime.txt
+	@# The layer: what the project's dependencies need, less what the runtime carries.
+	$(UV_EXPORT) $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' infra/tools/lambda-runtime.txt) -o shared/requirements.txt
+	$(UV_COMPILE) infra/tools/sam.in -o infra/tools/sam.txt
+	$(UV_COMPILE) infra/tools/checkov.in -o infra/tools/checkov.txt
 
 dev: setup
 	$(BIN)/sessions-local serve --port $(PORT) $(foreach origin,$(ORIGIN),--allowed-origin '$(origin)')
