@@ -1,6 +1,7 @@
-"""``python -m sessions_openapi [--write | --check]``: see the package's docstring."""
+"""``python -m sessions_openapi [--write]``: see the package's docstring."""
+
+import sys
 
 from sessions_openapi import main
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+main(sys.argv[1:])

@@ -55,7 +55,7 @@ def test_generator_needs_no_environment_and_no_aws(tmp_path: Path) -> None:
     # Importing the five handler modules must have no side effects: no env vars, no clients.
     bare_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "sessions_openapi", "--check"],
+        [sys.executable, "-m", "sessions_openapi"],
         cwd=ROOT,
         env=bare_env,
         capture_output=True,
@@ -64,6 +64,7 @@ def test_generator_needs_no_environment_and_no_aws(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    assert result.stdout == DOCUMENT.read_text(encoding="utf-8")
 
 
 def test_every_route_answers_what_the_contract_lists(document: dict[str, Any]) -> None:
