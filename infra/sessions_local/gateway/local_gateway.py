@@ -42,9 +42,6 @@ class Resource:
     path: str  # normalised: /things/{id}
     methods: dict[str, RouteSpec] = field(default_factory=dict)
 
-    def route_for(self, method: str) -> RouteSpec | None:
-        return self.methods.get(method) or self.methods.get("ANY")
-
     def allowed_methods(self) -> list[str]:
         if "ANY" in self.methods:
             return [m for m in HTTP_METHODS if m != "OPTIONS"]
@@ -124,7 +121,7 @@ class TokenVerifier:
         scheme, _, rest = token.partition(" ")
         if scheme.lower() == "bearer":
             token = rest.strip()
-        if not token:
+        if not token or token.lower() == "bearer":
             raise TokenRejected("no token")
         try:
             key = self._keys.get(jwt.get_unverified_header(token).get("kid") or "")
