@@ -37,7 +37,6 @@ class Cors:
     allow_origin: str
 
     def headers(self) -> list[tuple[str, str]]:
-        """The CORS headers of every response."""
         headers = [
             ("Access-Control-Allow-Origin", self.allow_origin),
             ("Access-Control-Expose-Headers", ",".join(EXPOSED_HEADERS)),
@@ -48,10 +47,10 @@ class Cors:
 def render_template(template: str, context: Mapping[str, str]) -> str:
     """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
 
-    def replace(match: re.Match[str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
         return context.get(match.group(1) or match.group(2), match.group(0))
 
-    return _CONTEXT_VARIABLE.sub(replace, template)
+    return _CONTEXT_VARIABLE.sub(substitute, template)
 
 
 @dataclass
