@@ -1,5 +1,4 @@
-"""``/docs``: a Swagger UI for ``/openapi.json``, with the Swagger UI files Powertools ships (so
-the page works offline)."""
+"""``/docs``: Swagger UI for ``/openapi.json``, from the files Powertools ships (works offline)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ ASSETS = {
     "swagger-ui-bundle.min.js": "text/javascript; charset=utf-8",
     "swagger-ui.min.css": "text/css; charset=utf-8",
 }
-_ASSET_PACKAGE = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
 
 SWAGGER_PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -40,4 +38,5 @@ def swagger_asset(name: str) -> tuple[bytes, str] | None:
     """One of Swagger UI's files and its content type, or None for any other name."""
     if name not in ASSETS:
         return None
-    return resources.files(_ASSET_PACKAGE).joinpath(name).read_bytes(), ASSETS[name]
+    package = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
+    return package.joinpath(name).read_bytes(), ASSETS[name]

@@ -32,8 +32,7 @@ class IncomingRequest:
 
     def header(self, name: str) -> str | None:
         """The last value of a header, matched case-insensitively (as API Gateway does)."""
-        values = [value for key, value in self.headers if key.lower() == name.lower()]
-        return values[-1] if values else None
+        return next((v for k, v in reversed(self.headers) if k.lower() == name.lower()), None)
 
 
 def _multi(pairs: Sequence[tuple[str, str]], fold_case: bool) -> dict[str, list[str]]:
@@ -74,10 +73,8 @@ def build_event(
     names = {key.lower() for key, _ in request.headers}
     headers = [(key, value) for key, value in request.headers if key.lower() != "x-forwarded-for"]
     headers.append(("X-Forwarded-For", forwarded_for))
-    if "x-forwarded-port" not in names:
-        headers.append(("X-Forwarded-Port", str(local_port)))
-    if "x-forwarded-proto" not in names:
-        headers.append(("X-Forwarded-Proto", "http"))
+    added = {"X-Forwarded-Port": str(local_port), "X-Forwarded-Proto": "http"}
+    headers += [(name, value) for name, value in added.items() if name.lower() not in names]
     multi_headers = _multi(headers, fold_case=True)
     multi_query = _multi(request.query, fold_case=False)
     body, is_base64 = encode_body(request.body, request.header("Content-Type"), binary_media_types)

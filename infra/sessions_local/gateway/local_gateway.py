@@ -1,15 +1,8 @@
-"""The gateway: from an HTTP request to a function's response, in API Gateway's order.
-
-1. route: the most specific resource for the path (a literal segment beats ``{id}``, which beats
-   ``{proxy+}``), else 404 (MISSING_AUTHENTICATION_TOKEN); for a method without a function, the
-   mock integration of that method or of ``ANY`` (a preflight ``OPTIONS`` mock beats an ``ANY``
-   route), behind its authorizer, else 405;
-2. authorizer: a missing or bad Cognito ID token, 401 (UNAUTHORIZED); the function is not called;
-3. the function, with a proxy event; its response passed on with ``x-amzn-RequestId``; if it
-   fails, INTEGRATION_FAILURE (502); if it outlasts API Gateway's 29 s, INTEGRATION_TIMEOUT (504).
-
-Each gateway error is the template's gateway response of that type when it declares one. (The
-server refuses a body over API Gateway's 10 MB limit before any of this.)
+"""The gateway, in API Gateway's order: the most specific resource for the path (a literal segment
+beats ``{id}``, which beats ``{proxy+}``), else 404; the method's function, else its mock
+integration or ``ANY``'s (a declared preflight ``OPTIONS`` mock beats an ``ANY`` route), else 405;
+its authorizer's token checks, else 401; then the function's response, else 502 (504 past API
+Gateway's 29 s). Each error is the template's gateway response of that type when it declares one.
 """
 
 from __future__ import annotations
@@ -44,13 +37,10 @@ def normalise(path: str) -> str:
     return "/" + "/".join(_segments(path))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Resource:
     path: str  # normalised: /things/{id}
-    methods: dict[str, RouteSpec] = field(default_factory=dict, compare=False, hash=False)
-
-    def route_for(self, method: str) -> RouteSpec | None:
-        return self.methods.get(method) or self.methods.get("ANY")
+    methods: dict[str, RouteSpec] = field(default_factory=dict)
 
     def allowed_methods(self) -> list[str]:
         if "ANY" in self.methods:
@@ -67,14 +57,12 @@ class Resource:
         segments = _segments(self.path)
         params: dict[str, str] = {}
         for index, segment in enumerate(segments):
-            if segment.startswith("{") and segment.endswith("+}"):
-                if not any(parts[index:]):
-                    return None
-                params[segment[1:-2]] = "/".join(parts[index:])
-                return params
+            if segment.endswith("+}"):
+                rest = parts[index:]
+                return {**params, segment[1:-2]: "/".join(rest)} if any(rest) else None
             if index >= len(parts):
                 return None
-            if segment.startswith("{") and segment.endswith("}") and parts[index]:
+            if segment.startswith("{") and parts[index]:
                 params[segment[1:-1]] = parts[index]
             elif segment != parts[index]:
                 return None
@@ -84,30 +72,22 @@ class Resource:
 class RouteTable:
     def __init__(self, routes: Iterable[RouteSpec], other_paths: Iterable[str] = ()) -> None:
         """Resources for the routes' paths, and for paths that only have mock integrations."""
-        self._resources: dict[str, Resource] = {}
+        resources: dict[str, Resource] = {}
         for route in routes:
-            self._resource(route.path).methods[route.method] = route
-        for path in other_paths:
-            self._resource(path)
-
-    def _resource(self, path: str) -> Resource:
-        return self._resources.setdefault(normalise(path), Resource(normalise(path)))
-
-    @property
-    def resources(self) -> list[Resource]:
-        return sorted(self._resources.values(), key=lambda resource: resource.path)
+            path = normalise(route.path)
+            resources.setdefault(path, Resource(path)).methods[route.method] = route
+        for path in map(normalise, other_paths):
+            resources.setdefault(path, Resource(path))
+        self.resources = sorted(resources.values(), key=Resource.specificity)
 
     def match(self, raw_path: str) -> tuple[Resource, dict[str, str]] | None:
         """The most specific resource for a request path, and its decoded path parameters."""
         parts = [unquote(part) for part in _segments(raw_path)]
-        for resource in sorted(self._resources.values(), key=Resource.specificity):
+        for resource in self.resources:
             params = resource.parameters(parts)
             if params is not None:
                 return resource, params
         return None
-
-
-BEARER = "bearer "
 
 
 class TokenRejected(Exception):
@@ -138,15 +118,15 @@ class TokenVerifier:
     def verify(self, header_value: str | None) -> dict[str, Any]:
         """The token's claims, or TokenRejected saying (for the log) what was wrong."""
         token = (header_value or "").strip()
-        if token[: len(BEARER)].lower() == BEARER:
-            token = token[len(BEARER) :].strip()
-        if not token or token.lower() == BEARER.strip():
+        scheme, _, rest = token.partition(" ")
+        if scheme.lower() == "bearer":
+            token = rest.strip()
+        if not token or token.lower() == "bearer":
             raise TokenRejected("no token")
         try:
-            header = jwt.get_unverified_header(token)
+            key = self._keys.get(jwt.get_unverified_header(token).get("kid") or "")
         except jwt.InvalidTokenError as error:
             raise TokenRejected(f"not a JWT ({error})") from None
-        key = self._keys.get(header.get("kid") or "")
         if key is None:
             raise TokenRejected("signed with a key that is not the user pool's")
         try:
@@ -226,20 +206,44 @@ class LocalGateway:
                 request, "MISSING_AUTHENTICATION_TOKEN", HTTPStatus.NOT_FOUND, detail
             )
         resource, path_parameters = found
-        route = resource.route_for(request.method)
-        if request.method not in resource.methods and (resource.path, request.method) in self.mocks:
-            route = None  # a method the DefinitionBody declares (this API's preflight) beats ANY
-        if route is None:
-            return self._unrouted_method(request, resource)
-        claims, refusal = self._authorize(request, route.authorizer)
-        if refusal is not None:
-            return refusal
-        function = self.functions[route.function]
+        method, path = request.method, resource.path
+        # The method's function, else its mock (a declared preflight beats ANY), else ANY's.
+        targets = (resource.methods.get(m) or self.mocks.get((path, m)) for m in (method, "ANY"))
+        target = next((target for target in targets if target is not None), None)
+        if target is None:
+            allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
+            return self._refuse(
+                request,
+                "METHOD_NOT_ALLOWED",
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                f"{path} supports {allowed}",
+                headers=(("Allow", allowed),),
+            )
+        claims = None
+        if target.authorizer is not None:
+            authorizer = self.authorizers[target.authorizer]
+            header = (request.header(authorizer.header) or "").strip()
+            try:
+                claims = gateway_claims(authorizer.verifier.verify(header))
+            except TokenRejected as rejected:
+                if not header:
+                    detail = f"Send a Cognito ID token in the {authorizer.header} header"
+                elif str(rejected) == "token expired":
+                    detail = "The token has expired"
+                else:
+                    detail = "The token is not valid for this API"
+                note = f"unauthorized: {rejected}"
+                return self._refuse(request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, note)
+        if isinstance(target, Mock):
+            context = {"httpMethod": method, "resourcePath": path}
+            response = self.responses.render(target.response, request.request_id, context)
+            return Outcome(response, GATEWAY, "mock integration")
+        function = self.functions[target.function]
         if self.before_invoke is not None:
             self.before_invoke()
         event = build_event(
             request,
-            resource=resource.path,
+            resource=path,
             path_parameters=path_parameters,
             stage=self.stage,
             claims=claims,
@@ -257,49 +261,6 @@ class LocalGateway:
             return self._refuse(request, kind, status, detail, str(failure), by=function.name)
         response.headers.append(("x-amzn-RequestId", request.request_id))
         return Outcome(response, function.name)
-
-    def _unrouted_method(self, request: IncomingRequest, resource: Resource) -> Outcome:
-        """A method the resource has no function for: its mock integration, else 405."""
-        path = resource.path
-        mock = self.mocks.get((path, request.method)) or self.mocks.get((path, "ANY"))
-        if mock is None:
-            allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
-            detail = f"{path} supports {allowed}"
-            return self._refuse(
-                request,
-                "METHOD_NOT_ALLOWED",
-                HTTPStatus.METHOD_NOT_ALLOWED,
-                detail,
-                headers=(("Allow", allowed),),
-            )
-        _, refusal = self._authorize(request, mock.authorizer)
-        if refusal is not None:
-            return refusal
-        context = {"httpMethod": request.method, "resourcePath": path}
-        response = self.responses.mock(mock.response, request.request_id, context)
-        return Outcome(response, GATEWAY, "mock integration")
-
-    def _authorize(
-        self, request: IncomingRequest, name: str | None
-    ) -> tuple[dict[str, str] | None, Outcome | None]:
-        """The caller's claims (None without an authorizer), or the 401 refusing the request."""
-        if name is None:
-            return None, None
-        authorizer = self.authorizers[name]
-        header = request.header(authorizer.header)
-        try:
-            return gateway_claims(authorizer.verifier.verify(header)), None
-        except TokenRejected as rejected:
-            if header is None or not header.strip():
-                detail = f"Send a Cognito ID token in the {authorizer.header} header"
-            elif str(rejected) == "token expired":
-                detail = "The token has expired"
-            else:
-                detail = "The token is not valid for this API"
-            note = f"unauthorized: {rejected}"
-            return None, self._refuse(
-                request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, note
-            )
 
     def _refuse(
         self,

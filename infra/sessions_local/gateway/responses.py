@@ -1,16 +1,13 @@
-"""Responses the gateway makes itself (errors, mock integrations), with CORS and ``X-Request-Id``.
-
-Those the template declares are rendered as API Gateway renders them: header mappings (``'text'``,
-``context.requestId``) and the ``application/json`` template's ``$context`` variables. The others
-are the contract's problem+json.
-"""
+"""Responses the gateway makes itself (errors, mock integrations), with CORS and ``X-Request-Id``:
+those the template declares rendered as API Gateway does (header mappings ``'text'`` and
+``context.x``, ``$context.x`` in the ``application/json`` template), others as problem+json."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 
 from session_actions.http.envelope import (
@@ -40,7 +37,6 @@ class Cors:
     allow_origin: str
 
     def headers(self) -> list[tuple[str, str]]:
-        """The CORS headers of every response."""
         headers = [
             ("Access-Control-Allow-Origin", self.allow_origin),
             ("Access-Control-Expose-Headers", ",".join(EXPOSED_HEADERS)),
@@ -51,29 +47,10 @@ class Cors:
 def render_template(template: str, context: Mapping[str, str]) -> str:
     """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
 
-    def replace(match: re.Match[str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
         return context.get(match.group(1) or match.group(2), match.group(0))
 
-    return _CONTEXT_VARIABLE.sub(replace, template)
-
-
-def _map_header(expression: str, context: Mapping[str, str]) -> str | None:
-    """A header mapping expression's value: ``'literal'`` or ``context.x``."""
-    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
-        return expression[1:-1]
-    if expression.startswith("context."):
-        return context.get(expression.removeprefix("context."))
-    return None
-
-
-def _context(request_id: str, message: str, kind: str, extra: Mapping[str, str]) -> dict[str, str]:
-    return {
-        "requestId": request_id,
-        "error.message": message,
-        "error.messageString": json.dumps(message),
-        "error.responseType": kind,
-        **extra,
-    }
+    return _CONTEXT_VARIABLE.sub(substitute, template)
 
 
 @dataclass
@@ -96,26 +73,36 @@ class GatewayResponses:
             fallback = self.declared.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX")
             if fallback is None:
                 return problem(status, detail, request_id, self.cors, extra_headers)
-            declared = Rendered(status.value, fallback.headers, fallback.template)
-        values = _context(request_id, detail, kind, context or {})
-        return self.render(declared, values, extra_headers)
-
-    def mock(
-        self, declared: Rendered, request_id: str, context: Mapping[str, str]
-    ) -> ProxyResponse:
-        return self.render(declared, _context(request_id, "", "", context))
+            declared = replace(fallback, status=status.value)
+        return self.render(declared, request_id, context, detail, kind, extra_headers)
 
     def render(
-        self, declared: Rendered, context: Mapping[str, str], extra_headers: Headers = ()
+        self,
+        declared: Rendered,
+        request_id: str,
+        context: Mapping[str, str] | None = None,
+        message: str = "",
+        kind: str = "",
+        extra_headers: Headers = (),
     ) -> ProxyResponse:
+        """A declared response (or mock), given the ``$context`` variables and error it answers."""
+        variables = {
+            "requestId": request_id,
+            "error.message": message,
+            "error.messageString": json.dumps(message),
+            "error.responseType": kind,
+            **(context or {}),
+        }
         headers: list[tuple[str, str]] = []
         for name, expression in declared.headers.items():
-            value = _map_header(expression, context)
-            if value is not None:
-                headers.append((name, value))
+            source, _, variable = expression.partition(".")
+            if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+                headers.append((name, expression[1:-1]))
+            elif source == "context" and variable in variables:
+                headers.append((name, variables[variable]))
         names = {name.lower() for name, _ in headers}
         headers.extend((name, value) for name, value in extra_headers if name.lower() not in names)
-        body = render_template(declared.template, context) if declared.template else ""
+        body = render_template(declared.template, variables) if declared.template else ""
         if body and "content-type" not in {name.lower() for name, _ in headers}:
             headers.append(("Content-Type", "application/json"))
         return ProxyResponse(declared.status, headers, body.encode())

@@ -1,9 +1,6 @@
-"""The HTTP side: a thread per connection, one access log line per request, and local CORS.
-
-The deployed API sends its one allowed origin (the template's ``AllowedOrigin``) on every
-response. Locally a web app may run on any dev server port, so a request from any loopback origin,
-or one named at start-up, gets its ``Origin`` back in ``Access-Control-Allow-Origin`` (with
-``Vary: Origin``); any other gets what the deployed API would send, which a browser refuses.
+"""The HTTP side: a thread per connection, one access log line per request, and local CORS: the
+deployed API sends the template's ``AllowedOrigin``, but a local web app may run on any dev server
+port, so any loopback origin, or one named at start-up, gets its ``Origin`` back (``Vary: Origin``).
 """
 
 from __future__ import annotations
@@ -34,34 +31,27 @@ DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 
 ANY_ORIGIN = "*"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
-# An origin as a browser serialises it: scheme, host, optional port, nothing else (no path,
-# user info, query or trailing dot). [0-9] rather than \d, which also matches other scripts'
-# digits; matched with fullmatch, as $ would accept a trailing newline.
+# An origin as a browser serialises it: scheme, host, optional port without a leading zero, nothing
+# else (no path, user info, query or trailing dot). [0-9] rather than \d, which also matches other
+# scripts' digits; matched with fullmatch, as $ would accept a trailing newline.
 _ORIGIN = re.compile(
-    r"(?P<scheme>https?)://(?P<host>[a-z0-9.-]+|\[::1\])(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[::1\])"
+    r"(?::(?P<port>[1-9][0-9]{0,4}))?"
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-def _origin_parts(origin: str) -> tuple[str, str, str | None] | None:
-    """Scheme, host and port of an origin written exactly as a browser sends one, else None."""
-    found = _ORIGIN.fullmatch(origin)
-    if found is None:
-        return None
-    port, host = found["port"], found["host"]
-    # Browsers never send a port with a leading zero or out of range.
-    if port is not None and (port.startswith("0") or int(port) > 65535):
-        return None
-    if host.startswith(".") or host.endswith(".") or ".." in host:
-        return None
-    return found["scheme"], host, port
+def _origin(text: str) -> re.Match[str] | None:
+    """An origin written exactly as a browser sends one (port at most 65535), else None."""
+    found = _ORIGIN.fullmatch(text)
+    return found if found is not None and int(found["port"] or 0) <= 65535 else None
 
 
 def is_loopback_origin(origin: str) -> bool:
     """``http(s)://`` and exactly ``localhost``, ``127.0.0.1`` or ``[::1]``, with or without a port
     (``http://localhost.evil.example`` and ``https://localhost@evil.example`` are other hosts)."""
-    parts = _origin_parts(origin)
-    return parts is not None and parts[1] in LOOPBACK_HOSTS
+    found = _origin(origin)
+    return found is not None and found["host"] in LOOPBACK_HOSTS
 
 
 def canonical_origin(text: str) -> str:
@@ -69,13 +59,13 @@ def canonical_origin(text: str) -> str:
     anything else, so a typo is caught at start-up, not by a browser."""
     if text == ANY_ORIGIN:
         return text
-    parts = _origin_parts(text.lower())
-    if parts is None:
+    found = _origin(text.lower())
+    if found is None:
         raise ValueError(
             f"{text!r} is not an origin: scheme http or https, host, optional port "
             "(https://app.example.com, http://192.168.1.20:8080), or *"
         )
-    scheme, host, port = parts
+    scheme, host, port = found.groups()
     if port is None or port == _DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
@@ -116,10 +106,6 @@ class LocalOrigins:
         return replace(response, headers=headers)
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class LocalHttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -134,8 +120,7 @@ class LocalHttpServer(ThreadingHTTPServer):
         address = listening.getsockname()[:2]
         super().__init__(address, RequestHandler, bind_and_activate=False)
         self.socket.close()
-        self.socket, self.server_address = listening, address
-        self.server_name, self.server_port = str(address[0]), int(address[1])
+        self.socket = listening
         self.app = app
         self.responses = responses
         self.origins = origins
@@ -158,29 +143,28 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """The base class's access log is replaced by our one line per request."""
 
-    def _read_body(self) -> bytes:
+    def _read_body(self) -> bytes | None:
+        """The body, None when it is over the limit; ValueError when it is badly framed."""
         if self.body_refused:
-            raise BodyTooLarge
+            return None
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks: list[bytes] = []
             total = 0
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
                 total += size
                 if total > MAX_PAYLOAD_BYTES:
-                    raise BodyTooLarge
+                    return None
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_PAYLOAD_BYTES:
             if length <= DRAIN_LIMIT_BYTES:
                 while length > 0 and (dropped := self.rfile.read(min(length, 65536))):
                     length -= len(dropped)
-            raise BodyTooLarge
+            return None
         return self.rfile.read(length) if length > 0 else b""
 
     def handle_expect_100(self) -> bool:
@@ -202,29 +186,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             protocol=self.request_version,
         )
-        try:
-            request = replace(request, body=self._read_body())
-        except BodyTooLarge:
-            self.close_connection = True
-            detail = "The request body is larger than the gateway's 10 MB limit"
-            outcome = self._gateway_error(
-                request, "REQUEST_TOO_LARGE", HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail
-            )
-        except ValueError:
-            self.close_connection = True
-            detail = "The request body is not framed correctly"
-            outcome = self._gateway_error(
-                request, "BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, detail
-            )
-        else:
-            try:
-                outcome = self.server.app(request)
-            except Exception:
-                log.exception("the local API failed on %s %s", request.method, request.path)
-                detail = "The local API failed; its console has the details"
-                outcome = self._gateway_error(
-                    request, "DEFAULT_5XX", HTTPStatus.INTERNAL_SERVER_ERROR, detail
-                )
+        outcome = self._outcome(request)
         # Here rather than in the gateway, so that the errors the server makes itself (an
         # oversized or badly framed body) are fitted to the browser's origin as well.
         fitted = self.server.origins.answer(outcome.response, request.header("Origin"))
@@ -234,7 +196,28 @@ class RequestHandler(BaseHTTPRequestHandler):
         note = f" ({outcome.note})" if outcome.note else ""
         access_log.info("%s %s %s%s", answered, outcome.handled_by, request.request_id, note)
 
-    def _gateway_error(
+    def _outcome(self, request: IncomingRequest) -> Outcome:
+        """The app's outcome, else the gateway error for a body it cannot have or its failure."""
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.close_connection = True
+            detail = "The request body is not framed correctly"
+            return self._error(request, "BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, detail)
+        if body is None:
+            self.close_connection = True
+            detail = "The request body is larger than the gateway's 10 MB limit"
+            status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            return self._error(request, "REQUEST_TOO_LARGE", status, detail)
+        try:
+            return self.server.app(replace(request, body=body))
+        except Exception:
+            log.exception("the local API failed on %s %s", request.method, request.path)
+            detail = "The local API failed; its console has the details"
+            status = HTTPStatus.INTERNAL_SERVER_ERROR
+            return self._error(request, "DEFAULT_5XX", status, detail)
+
+    def _error(
         self, request: IncomingRequest, kind: str, status: HTTPStatus, detail: str
     ) -> Outcome:
         response = self.server.responses.error(kind, status, detail, request.request_id)
