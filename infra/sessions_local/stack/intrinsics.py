@@ -1,9 +1,6 @@
-"""Resolving CloudFormation intrinsic functions against local values.
-
-Parameters, the physical ids of what was created locally and the pseudo parameters resolve as
-CloudFormation would resolve them; anything else to a stable fake (``Ref`` to the logical id,
-``GetAtt`` to a fake ARN), enough for values the functions only pass along.
-"""
+"""CloudFormation's intrinsic functions resolved against local values: parameters, the physical
+ids of what was created locally and the pseudo parameters as CloudFormation would resolve them;
+anything else to a stable fake (``Ref`` to the logical id, ``GetAtt`` to a fake ARN)."""
 
 from __future__ import annotations
 
@@ -22,7 +19,7 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 @dataclass
 class Resolver:
     region: str
-    stack_name: str
+    stack_name: str = "sessions-local"
     parameters: Mapping[str, str] = field(default_factory=dict)
     physical_ids: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -57,7 +54,6 @@ class Resolver:
         return f"{physical}.{attribute}"
 
     def resolve(self, value: Any) -> Any:
-        """The value with every intrinsic function replaced by what it stands for."""
         if isinstance(value, list):
             # As in CloudFormation, an item that resolves to AWS::NoValue leaves the list.
             resolved = [self.resolve(item) for item in value]
