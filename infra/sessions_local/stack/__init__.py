@@ -2,10 +2,8 @@
 
 from sessions_local.stack.intrinsics import ACCOUNT_ID, Resolver
 from sessions_local.stack.model import (
-    AuthorizerSpec,
     ClientSpec,
     FunctionSpec,
-    MockSpec,
     ResponseSpec,
     RouteSpec,
     Stack,
@@ -17,10 +15,8 @@ from sessions_local.stack.translation import TemplateError, translate
 
 __all__ = [
     "ACCOUNT_ID",
-    "AuthorizerSpec",
     "ClientSpec",
     "FunctionSpec",
-    "MockSpec",
     "Resolver",
     "ResponseSpec",
     "RouteSpec",

@@ -109,10 +109,8 @@ class Resolver:
         raise TemplateError(f"the local API cannot resolve Fn::{name} with {argument!r}")
 
     def _sub(self, argument: Any) -> str:
-        if isinstance(argument, list):
-            text, variables = argument[0], self.resolve(argument[1])
-        else:
-            text, variables = argument, {}
+        text, variables = argument if isinstance(argument, list) else (argument, {})
+        variables = self.resolve(variables)
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -121,8 +119,7 @@ class Resolver:
             if name in variables:
                 return str(variables[name])
             if "." in name and not name.startswith("AWS::"):
-                resource, attribute = name.split(".", 1)
-                return self.get_att(resource, attribute)
+                return self.get_att(*name.split(".", 1))
             return self.ref(name)
 
         return _SUB_VARIABLE.sub(replace, str(text))

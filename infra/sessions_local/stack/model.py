@@ -41,19 +41,15 @@ class RouteSpec:
 
 @dataclass(frozen=True)
 class AuthorizerSpec:
-    name: str
     user_pool: str  # logical id of the AWS::Cognito::UserPool
     header: str
 
 
 @dataclass(frozen=True)
-class ResponseSpec:
-    """One API Gateway makes itself (a gateway response, a mock's): headers as mapping
-    expressions (``'text'``, ``context.requestId``), all maybe still holding intrinsics."""
-
+class ResponseSpec:  # one API Gateway makes itself: a gateway response, a mock's
     status: int
-    headers: Mapping[str, Any]
-    template: Any  # the JSON mapping template
+    headers: Mapping[str, Any]  # mapping expressions ('text', context.requestId)
+    template: Any  # the JSON mapping template; both maybe still holding intrinsics
 
 
 @dataclass(frozen=True)
@@ -249,7 +245,7 @@ def read_stack(template: Path) -> Stack:
             found = [ref for ref in _refs_in(authorizer.get("providerARNs")) if ref in pools]
             if authorizer.get("type") == "cognito_user_pools" and found:
                 header = str(scheme.get("name") or "Authorization")
-                authorizers[name] = AuthorizerSpec(name, found[0], header)
+                authorizers[name] = AuthorizerSpec(found[0], header)
             else:
                 warnings.append(f"authorizer {name} is not a user pool of this stack: not served")
         # The property escapes "/" as "~1"; the Body has them as clients send them.
@@ -274,10 +270,7 @@ def read_stack(template: Path) -> Stack:
                     warnings.append(f"{method} {path}: its integration is not served")
     for spec in of_type("AWS::ApiGateway::GatewayResponse").values():
         responses[str(spec.get("ResponseType"))] = _response(spec)
-    stages = [
-        str(defaults.resolve(stage.get("StageName")))
-        for stage in of_type("AWS::ApiGateway::Stage").values()
-    ]
+    stages = of_type("AWS::ApiGateway::Stage").values()
     return Stack(
         path=template,
         parameters=parameters,
@@ -286,7 +279,7 @@ def read_stack(template: Path) -> Stack:
         functions=functions,
         routes=tuple(routes),
         authorizers=authorizers,
-        stage=stages[0] if stages else "Prod",
+        stage=next((str(defaults.resolve(stage.get("StageName"))) for stage in stages), "Prod"),
         binary_media_types=tuple(dict.fromkeys(binary)),
         tables=tuple(TableSpec(*table) for table in of_type("AWS::DynamoDB::Table").items()),
         user_pools={name: UserPoolSpec(name, properties) for name, properties in pools.items()},
