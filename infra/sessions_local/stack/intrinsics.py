@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sessions_local.stack.translation import TemplateError
-
 ACCOUNT_ID = "123456789012"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+class TemplateError(Exception):
+    """The template cannot be read or translated, or lacks what the local API needs."""
 
 
 @dataclass

@@ -1,12 +1,8 @@
-"""``template.yaml`` as AWS SAM translates it, run by the SAM CLI's own Python (``.tools/sam``,
-which pins its own boto3 and pydantic), so it imports nothing of the project.
-
-``python sam_translation.py TEMPLATE`` prints ``{"expanded": ..., "translated": ...}``: the
-template with its ``Fn::ForEach`` loops unrolled by the SAM CLI, then aws-sam-translator's plain
-CloudFormation of it. ``--expanded`` prints the expanded template alone (for scanners that cannot
-read loops); ``--resolve`` expands as ``sam build`` does, also resolving what the defaults allow.
-An invalid template exits 2 with SAM's message on stderr.
-"""
+"""AWS SAM's translation of a template, run by the SAM CLI's own Python (it pins its own boto3
+and pydantic), so this imports nothing of the project. ``python sam_translation.py TEMPLATE``
+prints ``{"expanded": <loops unrolled>, "translated": <plain CloudFormation>}``; ``--expanded``
+the first alone (for scanners that cannot read loops); ``--resolve`` expands as ``sam build``
+does, also resolving what the defaults allow. An invalid template exits 2 with SAM's message."""
 
 import json
 import logging
@@ -24,15 +20,11 @@ from samcli.yamlhelper import yaml_parse
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-CODE_PROPERTIES = {
-    "AWS::Serverless::Function": "CodeUri",
-    "AWS::Serverless::LayerVersion": "ContentUri",
-}
+CODE_KEYS = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri"}
 
 
 def _mark_local(properties: dict[str, Any], key: str) -> None:
-    """A local code folder becomes ``s3://sessions-local/<folder>`` (as ``sam validate`` does
-    with a placeholder), so the translation still says which folder the code comes from."""
+    # A local folder becomes s3://sessions-local/<folder>: SAM accepts it, and it names the folder.
     value = properties.get(key)
     if isinstance(value, str) and not value.startswith("s3://"):
         properties[key] = "s3://sessions-local/" + value
@@ -55,7 +47,7 @@ def translate(expanded: Any) -> Any:
     sam = json.loads(json.dumps(expanded, default=str))
     _mark_local((sam.get("Globals") or {}).get("Function") or {}, "CodeUri")
     for resource in (sam.get("Resources") or {}).values():
-        if key := CODE_PROPERTIES.get(resource.get("Type")):
+        if key := CODE_KEYS.get(resource.get("Type")):
             _mark_local(resource.setdefault("Properties", {}), key)
     translator = Translator(None, Parser(), boto_session=Session(region_name="us-east-1"))
     return translator.translate(sam, parameter_values={}, get_managed_policy_map=lambda: {})
