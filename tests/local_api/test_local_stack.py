@@ -119,7 +119,7 @@ def test_environment_and_layers_are_the_translations(
 def stack_of(text: str, folder: Path) -> Stack:
     path = folder / "template.yaml"
     path.write_text(textwrap.dedent(text))
-    return read_stack(path, root=REPO)
+    return read_stack(path)
 
 
 SMALL = """

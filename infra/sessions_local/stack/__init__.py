@@ -1,26 +1,22 @@
 """Reading the template the way AWS does: AWS SAM's own translation, into what is served."""
 
-from sessions_local.stack.intrinsics import ACCOUNT_ID, Resolver
+from sessions_local.stack.intrinsics import ACCOUNT_ID, Resolver, TemplateError
 from sessions_local.stack.model import (
-    AuthorizerSpec,
     ClientSpec,
     FunctionSpec,
-    MockSpec,
     ResponseSpec,
     RouteSpec,
     Stack,
     TableSpec,
     UserPoolSpec,
     read_stack,
+    translate,
 )
-from sessions_local.stack.translation import TemplateError, translate
 
 __all__ = [
     "ACCOUNT_ID",
-    "AuthorizerSpec",
     "ClientSpec",
     "FunctionSpec",
-    "MockSpec",
     "Resolver",
     "ResponseSpec",
     "RouteSpec",

@@ -1,9 +1,6 @@
-"""Resolving CloudFormation intrinsic functions against local values.
-
-Parameters, the physical ids of what was created locally and the pseudo parameters resolve as
-CloudFormation would resolve them; anything else to a stable fake (``Ref`` to the logical id,
-``GetAtt`` to a fake ARN), enough for values the functions only pass along.
-"""
+"""CloudFormation's intrinsic functions resolved against local values: parameters, the physical
+ids of what was created locally and the pseudo parameters as CloudFormation would resolve them;
+anything else to a stable fake (``Ref`` to the logical id, ``GetAtt`` to a fake ARN)."""
 
 from __future__ import annotations
 
@@ -13,16 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sessions_local.stack.translation import TemplateError
-
 ACCOUNT_ID = "123456789012"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+class TemplateError(Exception):
+    """The template cannot be read or translated, or lacks what the local API needs."""
 
 
 @dataclass
 class Resolver:
     region: str
-    stack_name: str
+    stack_name: str = "sessions-local"
     parameters: Mapping[str, str] = field(default_factory=dict)
     physical_ids: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -57,7 +56,6 @@ class Resolver:
         return f"{physical}.{attribute}"
 
     def resolve(self, value: Any) -> Any:
-        """The value with every intrinsic function replaced by what it stands for."""
         if isinstance(value, list):
             # As in CloudFormation, an item that resolves to AWS::NoValue leaves the list.
             resolved = [self.resolve(item) for item in value]
@@ -113,10 +111,8 @@ class Resolver:
         raise TemplateError(f"the local API cannot resolve Fn::{name} with {argument!r}")
 
     def _sub(self, argument: Any) -> str:
-        if isinstance(argument, list):
-            text, variables = argument[0], self.resolve(argument[1])
-        else:
-            text, variables = argument, {}
+        text, variables = argument if isinstance(argument, list) else (argument, {})
+        variables = self.resolve(variables)
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -125,8 +121,7 @@ class Resolver:
             if name in variables:
                 return str(variables[name])
             if "." in name and not name.startswith("AWS::"):
-                resource, attribute = name.split(".", 1)
-                return self.get_att(resource, attribute)
+                return self.get_att(*name.split(".", 1))
             return self.ref(name)
 
         return _SUB_VARIABLE.sub(replace, str(text))

@@ -1,27 +1,28 @@
-"""What the local API serves, read from AWS SAM's translation of the template.
-
-SAM turns ``template.yaml`` into plain CloudFormation: each function an
-``AWS::Lambda::Function`` (Globals merged, layers and environment as deployed), the API an
-``AWS::ApiGateway::RestApi`` whose ``Body`` holds every route with its integration and security,
-the mock integrations and the gateway responses. This reads that, and nothing of SAM's own
-syntax. Values that depend on deployed resources (``!Ref SessionsTable``) stay intrinsics until
-the local resources exist (:meth:`Stack.resolver`).
-"""
+"""What the local API serves, read from AWS SAM's translation of the template (made by
+``sam_translation.py`` in the SAM CLI's own environment): plain CloudFormation whose
+``AWS::ApiGateway::RestApi`` ``Body`` holds every route with its integration and security.
+Values that depend on local resources (``!Ref SessionsTable``) stay intrinsics until those exist
+(:meth:`Stack.resolver`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sessions_local.stack.intrinsics import Resolver
-from sessions_local.stack.translation import translate
+from sessions_local.stack.intrinsics import Resolver, TemplateError
 
+SCRIPT = Path(__file__).with_name("sam_translation.py")
+SAM_PYTHON = Path(".tools") / "sam" / "bin" / "python"
+PROJECT = Path(__file__).resolve().parents[3]  # the project this package belongs to
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 LOCAL_BUCKET = "sessions-local"  # where sam_translation.py puts a local code folder
-STACK_NAME = "sessions-local"
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -47,20 +48,15 @@ class RouteSpec:
 
 @dataclass(frozen=True)
 class AuthorizerSpec:
-    name: str
     user_pool: str  # logical id of the AWS::Cognito::UserPool
-    header: str = "Authorization"
+    header: str
 
 
 @dataclass(frozen=True)
-class ResponseSpec:
-    """A response API Gateway makes itself (a gateway response, a mock integration's): headers
-    as mapping expressions (``'text'``, ``context.requestId``) and the JSON mapping template,
-    both maybe still holding intrinsics."""
-
+class ResponseSpec:  # one API Gateway makes itself: a gateway response, a mock's
     status: int
-    headers: Mapping[str, Any]
-    template: Any
+    headers: Mapping[str, Any]  # mapping expressions ('text', context.requestId)
+    template: Any  # the JSON mapping template; both maybe still holding intrinsics
 
 
 @dataclass(frozen=True)
@@ -68,20 +64,18 @@ class MockSpec:
     path: str
     method: str
     response: ResponseSpec
-    authorizer: str | None = None
-    scopes: tuple[str, ...] = ()
+    authorizer: str | None
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class TableSpec:
+class ResourceSpec:
     logical_id: str
     properties: Mapping[str, Any]  # unresolved CloudFormation properties
 
 
-@dataclass(frozen=True)
-class UserPoolSpec:
-    logical_id: str
-    properties: Mapping[str, Any]
+TableSpec = ResourceSpec
+UserPoolSpec = ResourceSpec
 
 
 @dataclass(frozen=True)
@@ -107,7 +101,7 @@ class Stack:
     clients: tuple[ClientSpec, ...]
     gateway_responses: Mapping[str, ResponseSpec]
     mocks: tuple[MockSpec, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...]
 
     def resolver(
         self,
@@ -117,8 +111,7 @@ class Stack:
         attributes: Mapping[tuple[str, str], str] | None = None,
     ) -> Resolver:
         return Resolver(
-            region=region,
-            stack_name=STACK_NAME,
+            region,
             parameters={**self.parameters, **(overrides or {})},
             physical_ids=physical_ids or {},
             attributes=attributes or {},
@@ -130,9 +123,45 @@ class Stack:
         return [client for client in self.clients if client.user_pool == user_pool]
 
 
+def project_root(template: Path) -> Path:
+    """The nearest folder from the template's up (else this package's project) with the SAM CLI."""
+    for folder in (template.parent, *template.parent.parents, PROJECT):
+        if (folder / SAM_PYTHON).exists():
+            return folder
+    raise TemplateError(f"the SAM CLI is not installed beside {template.name}: run `make setup`")
+
+
+def translate(template: Path, *, root: Path | None = None) -> dict[str, Any]:
+    """``{"expanded": <SAM template>, "translated": <CloudFormation>}`` for ``template``."""
+    template = template.resolve()
+    try:
+        text = template.read_bytes()
+    except OSError as error:
+        raise TemplateError(f"cannot read {template}: {error.strerror}") from error
+    root = root or project_root(template)
+    digest = hashlib.sha256(text + b"\0" + SCRIPT.read_bytes()).hexdigest()[:32]
+    cached = root / ".aws-sam" / "local" / f"translation-{digest}.json"
+    if not cached.is_file():
+        done = subprocess.run(  # noqa: S603 - the project's pinned SAM CLI
+            [str(root / SAM_PYTHON), str(SCRIPT), str(template)],
+            capture_output=True,
+            text=True,
+            # The translator needs no account: no telemetry, no instance-metadata lookup.
+            env={**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_EC2_METADATA_DISABLED": "true"},
+            check=False,
+        )
+        if done.returncode != 0:
+            raise TemplateError(f"AWS SAM cannot translate {template.name}: {done.stderr.strip()}")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")  # readers never see half a file
+        partial.write_text(done.stdout, encoding="utf-8")
+        partial.replace(cached)
+    translation: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+    return translation
+
+
 def _refs_in(value: Any) -> list[str]:
-    """Every logical id a value names with ``Ref``, ``Fn::GetAtt`` or in a ``Fn::Sub``
-    string, ``Fn::If`` branches included."""
+    """Every logical id a value names with ``Ref``, ``Fn::GetAtt`` or in a ``Fn::Sub``."""
     if isinstance(value, list):
         return [ref for item in value for ref in _refs_in(item)]
     if not isinstance(value, dict):
@@ -149,13 +178,15 @@ def _refs_in(value: Any) -> list[str]:
     return [ref for item in value.values() for ref in _refs_in(item)]
 
 
-def _response(status: Any, parameters: Any, templates: Any, prefix: str) -> ResponseSpec:
-    templates = templates or {}
+def _response(spec: Mapping[str, Any], prefix: str = "gatewayresponse.header.") -> ResponseSpec:
+    """A response from the Body's (``statusCode``) or a resource's (``StatusCode``) keys."""
+    spec = {key[0].lower() + key[1:]: value for key, value in spec.items()}
+    templates = spec.get("responseTemplates") or {}
     return ResponseSpec(
-        status=int(status or 0),
+        status=int(spec.get("statusCode") or 0),
         headers={
             name.removeprefix(prefix): value
-            for name, value in (parameters or {}).items()
+            for name, value in (spec.get("responseParameters") or {}).items()
             if name.startswith(prefix)
         },
         template=templates.get("application/json", next(iter(templates.values()), None)),
@@ -173,21 +204,10 @@ def _security(
     return None, ()
 
 
-def _mock_response(integration: Mapping[str, Any]) -> ResponseSpec:
-    default = (integration.get("responses") or {}).get("default") or {}
-    return _response(
-        default.get("statusCode", 200),
-        default.get("responseParameters"),
-        default.get("responseTemplates"),
-        "method.response.header.",
-    )
-
-
-def read_stack(template: Path, *, root: Path | None = None) -> Stack:
-    """The template as SAM translates it (cached), read into what the local API serves.
-    ``root`` is the project whose SAM CLI translates (default: the template's)."""
+def read_stack(template: Path) -> Stack:
+    """The template as SAM translates it (cached), read into what the local API serves."""
     template = template.resolve()
-    document = translate(template, root=root)["translated"]
+    document = translate(template)["translated"]
     resources: Mapping[str, Any] = document.get("Resources") or {}
     parameters = {
         name: ",".join(map(str, spec["Default"]))
@@ -196,12 +216,9 @@ def read_stack(template: Path, *, root: Path | None = None) -> Stack:
         for name, spec in (document.get("Parameters") or {}).items()
         if "Default" in spec
     }
+    conditions, mappings = document.get("Conditions") or {}, document.get("Mappings") or {}
     defaults = Resolver(
-        region="us-east-1",
-        stack_name=STACK_NAME,
-        parameters=parameters,
-        conditions=document.get("Conditions") or {},
-        mappings=document.get("Mappings") or {},
+        "us-east-1", parameters=parameters, conditions=conditions, mappings=mappings
     )
     warnings: list[str] = []
 
@@ -235,9 +252,9 @@ def read_stack(template: Path, *, root: Path | None = None) -> Stack:
         if None in own_layers:
             warnings.append(f"{logical_id}: a layer not built from this template is left out")
         functions[logical_id] = FunctionSpec(
-            logical_id=logical_id,
-            code_uri=code,
-            handler=str(properties.get("Handler")),
+            logical_id,
+            code,
+            str(properties.get("Handler")),
             memory_mb=int(defaults.resolve(properties.get("MemorySize", 128))),
             timeout_s=int(defaults.resolve(properties.get("Timeout", 3))),
             environment=(properties.get("Environment") or {}).get("Variables") or {},
@@ -272,19 +289,14 @@ def read_stack(template: Path, *, root: Path | None = None) -> Stack:
             found = [ref for ref in _refs_in(authorizer.get("providerARNs")) if ref in pools]
             if authorizer.get("type") == "cognito_user_pools" and found:
                 header = str(scheme.get("name") or "Authorization")
-                authorizers[name] = AuthorizerSpec(name, found[0], header)
+                authorizers[name] = AuthorizerSpec(found[0], header)
             else:
                 warnings.append(f"authorizer {name} is not a user pool of this stack: not served")
         # The property escapes "/" as "~1"; the Body has them as clients send them.
         binary.extend(body.get("x-amazon-apigateway-binary-media-types") or [])
         binary.extend(str(kind).replace("~1", "/") for kind in api.get("BinaryMediaTypes") or [])
         for kind, spec in (body.get("x-amazon-apigateway-gateway-responses") or {}).items():
-            responses[kind] = _response(
-                spec.get("statusCode"),
-                spec.get("responseParameters"),
-                spec.get("responseTemplates"),
-                "gatewayresponse.header.",
-            )
+            responses[kind] = _response(spec)
         for path, operations in (body.get("paths") or {}).items():
             for key, operation in operations.items():
                 method = "ANY" if key == "x-amazon-apigateway-any-method" else key.upper()
@@ -293,37 +305,27 @@ def read_stack(template: Path, *, root: Path | None = None) -> Stack:
                 name, scopes = _security(operation, authorizers)
                 integration = operation.get("x-amazon-apigateway-integration") or {}
                 if integration.get("type") == "mock":
-                    response = _mock_response(integration)
+                    default = (integration.get("responses") or {}).get("default") or {}
+                    response = _response({"statusCode": 200, **default}, "method.response.header.")
                     mocks.append(MockSpec(path, method, response, name, scopes))
                 elif (target := invoked_function(integration.get("uri"))) in functions:
                     routes.append(RouteSpec(path, method, str(target), name, scopes))
                 else:
                     warnings.append(f"{method} {path}: its integration is not served")
     for spec in of_type("AWS::ApiGateway::GatewayResponse").values():
-        responses[str(spec.get("ResponseType"))] = _response(
-            spec.get("StatusCode"),
-            spec.get("ResponseParameters"),
-            spec.get("ResponseTemplates"),
-            "gatewayresponse.header.",
-        )
-    stages = [
-        str(defaults.resolve(stage.get("StageName")))
-        for stage in of_type("AWS::ApiGateway::Stage").values()
-    ]
+        responses[str(spec.get("ResponseType"))] = _response(spec)
+    stages = of_type("AWS::ApiGateway::Stage").values()
     return Stack(
         path=template,
         parameters=parameters,
-        conditions=defaults.conditions,
-        mappings=defaults.mappings,
+        conditions=conditions,
+        mappings=mappings,
         functions=functions,
         routes=tuple(routes),
         authorizers=authorizers,
-        stage=stages[0] if stages else "Prod",
+        stage=next((str(defaults.resolve(stage.get("StageName"))) for stage in stages), "Prod"),
         binary_media_types=tuple(dict.fromkeys(binary)),
-        tables=tuple(
-            TableSpec(logical_id, properties)
-            for logical_id, properties in of_type("AWS::DynamoDB::Table").items()
-        ),
+        tables=tuple(TableSpec(*table) for table in of_type("AWS::DynamoDB::Table").items()),
         user_pools={name: UserPoolSpec(name, properties) for name, properties in pools.items()},
         clients=tuple(
             ClientSpec(logical_id, pool, properties)
