@@ -42,17 +42,14 @@ class LocalApi:
     ) -> None:
         self.deployment = deployment
         stack, resolver = deployment.stack, deployment.resolver
-        region = deployment.settings.region
-        self.functions: dict[str, LocalFunction] = {}
-        for name, settings in deployment.functions.items():
-            if deployment.emulator is not None:
-                self.functions[name] = BuiltFunction(
-                    settings.spec, region, settings.variables, deployment.emulator
-                )
-            else:  # from source: a code change is served on the next request
-                self.functions[name] = LocalFunction(
-                    settings.spec, region, settings.variables, watch=True
-                )
+        region, emulator = deployment.settings.region, deployment.emulator
+        self.functions: dict[str, LocalFunction] = {
+            # From source, a code change is served on the next request.
+            name: BuiltFunction(f.spec, region, f.variables, emulator)
+            if emulator is not None
+            else LocalFunction(f.spec, region, f.variables, watch=True)
+            for name, f in deployment.functions.items()
+        }
         cors = Cors(allow_origin=resolver.parameters.get("AllowedOrigin", "*"))
         declared = {kind: _rendered(r, resolver) for kind, r in stack.gateway_responses.items()}
         self.responses = GatewayResponses(cors=cors, declared=declared)
@@ -67,10 +64,8 @@ class LocalApi:
             verifier = TokenVerifier(pool.issuer, pool.client_ids.values(), pool.jwks)
             authorizers[name] = Authorizer(verifier, spec.header)
         mocks = {
-            (normalise(mock.path), mock.method): Mock(
-                _rendered(mock.response, resolver), mock.authorizer
-            )
-            for mock in stack.mocks
+            (normalise(m.path), m.method): Mock(_rendered(m.response, resolver), m.authorizer)
+            for m in stack.mocks
         }
         self.gateway = LocalGateway(
             routes=RouteTable(stack.routes, [path for path, _ in mocks]),
@@ -140,9 +135,10 @@ class LocalApi:
             return self._problem(request, HTTPStatus.NOT_FOUND, detail)
         try:
             username, ttl = parse_token_request(request.body)
-            issued = self.token_pool.issue_id_token(username, ttl)
         except ValueError as error:
             return self._problem(request, HTTPStatus.BAD_REQUEST, str(error))
+        try:
+            issued = self.token_pool.issue_id_token(username, ttl)
         except ClientError as error:  # a name the pool's sign-in rules refuse
             reason = error.response.get("Error", {}).get("Message", "refused")
             detail = f"The user pool refuses the user {username}: {reason}"

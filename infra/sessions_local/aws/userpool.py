@@ -112,18 +112,10 @@ class LocalUserPool:
             request["SmsMfaConfiguration"] = {k: properties[k] for k in sms if k in properties}
         self._cognito.set_user_pool_mfa_config(UserPoolId=self.pool_id, **request)
 
-    def sign_in_name(self, name: str) -> str:
-        """The username Cognito takes for ``name`` (see the class)."""
-        if self.email_usernames and "@" not in name:
-            return f"{name}@{LOCAL_DOMAIN}"
-        return name
-
-    def ensure_user(self, name: str) -> str:
-        """The ``sub`` of the user ``name`` stands for, creating the user if needed."""
-        return self._user_attributes(self.sign_in_name(name))["sub"]
-
-    def _user_attributes(self, username: str) -> dict[str, str]:
-        # One lock, so that concurrent first tokens for a name make one user.
+    def _user(self, name: str) -> tuple[str, dict[str, str]]:
+        """The username Cognito takes for ``name`` (see the class) and the user's attributes;
+        the user is made if needed, under a lock so that concurrent first tokens make one."""
+        username = f"{name}@{LOCAL_DOMAIN}" if self.email_usernames and "@" not in name else name
         with self._lock:
             try:
                 user = self._cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
@@ -140,13 +132,12 @@ class LocalUserPool:
                     MessageAction="SUPPRESS",
                 )
                 attributes = created["User"]["Attributes"]
-        return {str(a["Name"]): str(a["Value"]) for a in attributes}
+        return username, {str(a["Name"]): str(a["Value"]) for a in attributes}
 
     def issue_id_token(self, name: str, ttl: int | None = None) -> IssuedToken:
         """A signed ID token for ``name``'s user from the first app client, with the attributes
         that client may read (all, without ``ReadAttributes``), as Cognito's carry them."""
-        username = self.sign_in_name(name)
-        attributes = self._user_attributes(username)
+        username, attributes = self._user(name)
         expires_in = ttl if ttl is not None else self.token_ttl[self.default_client]
         readable = self._read_attributes[self.default_client]
         claims: dict[str, Any] = {
