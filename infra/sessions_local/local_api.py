@@ -31,11 +31,8 @@ LOCAL = "local"  # what handled a request to a local-only path, for the log
 
 
 class LocalApi:
-    """The gateway in front of a started deployment's functions, and the local-only paths.
-
-    ``origins`` are the browser origins named at start-up (any loopback origin is always
-    answered); ``port`` is where the server listens, which the functions' events carry.
-    """
+    """``origins``: the browser origins named at start-up (any loopback origin is always
+    answered); ``port``: where the server listens, which the functions' events carry."""
 
     def __init__(
         self, deployment: LocalDeployment, origins: tuple[str, ...] = (), port: int = 0

@@ -27,12 +27,8 @@ def isolated_settings(region: str, endpoint: str, dynamodb_endpoint: str) -> dic
 
 
 class EmbeddedAws:
-    """moto's server (DynamoDB and Cognito, in memory) in a thread of this process.
-
-    It serves one request at a time: moto applies a write in several Python steps, so two
-    concurrent ``SET version = version + 1`` could read the same version, where DynamoDB
-    applies each item write atomically.
-    """
+    """moto's server (DynamoDB and Cognito, in memory) in a thread of this process, one request
+    at a time: moto applies a write in several Python steps, where DynamoDB is atomic."""
 
     endpoint = ""
 

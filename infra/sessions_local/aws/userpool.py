@@ -48,12 +48,9 @@ class IssuedToken:
 
 
 class LocalUserPool:
-    """One ``AWS::Cognito::UserPool`` of the template and its app clients, in moto.
-
-    In a pool whose usernames are emails, a name without ``@`` (``alice``) is the user
-    ``alice@example.com``. A user is made, as an administrator makes one, the first time its
-    name is asked for, so the same name is always the same ``sub``.
-    """
+    """One ``AWS::Cognito::UserPool`` of the template and its app clients, in moto. In a pool
+    whose usernames are emails, ``alice`` is the user ``alice@example.com``; a user is made the
+    first time its name is asked for, so the same name is always the same ``sub``."""
 
     def __init__(
         self,
