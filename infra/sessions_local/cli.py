@@ -1,10 +1,11 @@
 """``sessions-local``: ``serve`` runs the local API, ``token`` prints a token from it,
-``invoke`` runs one built function on one event."""
+``invoke`` runs one built function on one event, like ``sam local invoke`` without Docker."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
@@ -13,10 +14,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sessions_local import MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 
 if TYPE_CHECKING:
     from sessions_local.local_api import LocalApi
@@ -55,17 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     local_api.add_argument(
         "--port", type=_bounded(0, 65535), default=DEFAULT_PORT, help="its port (0: any free one)"
     )
-    template = argparse.ArgumentParser(add_help=False)
-    template.add_argument("--region", default="us-east-1", help="AWS region the functions see")
-    template.add_argument("--template", type=Path, help="default: the nearest template.yaml")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", parents=[local_api, template], help="run the local API")
-    serve.add_argument(
+    deployment = argparse.ArgumentParser(add_help=False, parents=[local_api])
+    deployment.add_argument("--region", default="us-east-1", help="AWS region the functions see")
+    deployment.add_argument("--template", type=Path, help="default: the nearest template.yaml")
+    deployment.add_argument(
         "--dynamodb-endpoint",
         metavar="URL",
-        help="another DynamoDB (DynamoDB Local, dynalite, ...) than the embedded one; "
-        "missing tables are created there",
+        help="another DynamoDB (DynamoDB Local, dynalite, ...) than the embedded one; missing "
+        "tables are created there (invoke's default: the running local API's, if any)",
     )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", parents=[deployment], help="run the local API")
     serve.add_argument(
         "--allowed-origin",
         metavar="ORIGIN",
@@ -82,16 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     invoke = commands.add_parser(
         "invoke",
-        parents=[local_api, template],
+        parents=[deployment],
         help="run one function as built, on one event (like `sam local invoke`, without Docker)",
     )
     invoke.add_argument("function", metavar="FUNCTION", help="its logical id in the template")
     invoke.add_argument("-e", "--event", metavar="FILE", help="JSON file, or - for stdin")
-    invoke.add_argument(
-        "--dynamodb-endpoint",
-        metavar="URL",
-        help="default: the running local API's, else an empty embedded one",
-    )
     token = commands.add_parser("token", parents=[local_api], help="print a token for USERNAME")
     token.add_argument("username")
     token.add_argument(
@@ -110,11 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--allowed-origin '*' already allows every origin: give it alone")
     if args.command == "token":
         return token(args.host, args.port, args.username, args.ttl)
-    if args.command == "invoke":
-        from sessions_local.invoke import run
-
-        return run(args)
-    return serve(args)
+    return serve(args) if args.command == "serve" else invoke(args)
 
 
 def token(host: str, port: int, username: str, ttl: int | None) -> int:
@@ -158,14 +149,10 @@ def find_template(start: Path) -> Path:
     raise TemplateError(f"no template.yaml in {start} or any folder above it")
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Imported here: `sessions-local token` needs none of this and should start fast.
-    from sessions_local.aws.embedded import isolate_environment
+    from sessions_local.aws.embedded import isolated_settings
     from sessions_local.deployment import DeploymentSettings, LocalDeployment
     from sessions_local.gateway.server import LocalHttpServer, configure_logging, listen
     from sessions_local.local_api import LocalApi
@@ -179,8 +166,8 @@ def serve(args: argparse.Namespace) -> int:
         note(f"cannot listen on {args.host}:{args.port}: {error.strerror}")
         return 1
     # Explicitly: a shell starting it in the background would otherwise leave SIGINT ignored.
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     origins = tuple(dict.fromkeys(args.allowed_origin))
     api: LocalApi | None = None
     try:
@@ -197,7 +184,10 @@ def serve(args: argparse.Namespace) -> int:
             note(str(error))
             return 2
         # This process's own AWS calls, too, go to the local endpoints only.
-        isolate_environment(args.region, deployment.aws.endpoint, deployment.dynamodb_endpoint)
+        for name in [name for name in os.environ if name.startswith("AWS_")]:
+            del os.environ[name]
+        endpoints = (deployment.aws.endpoint, deployment.dynamodb_endpoint)
+        os.environ.update(isolated_settings(args.region, *endpoints))
         port = listening.getsockname()[1]
         api = LocalApi(deployment, origins, port)
         server = LocalHttpServer(listening, api.handle, api.responses, api.origins)
@@ -212,6 +202,73 @@ def serve(args: argparse.Namespace) -> int:
             api.stop()
         note("stopped")
     return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    """The payload on stdout; the function's log, the emulator's report and where its data was
+    on stderr. Exit 1 when the function raised or timed out, 2 when it could not run.
+
+    Its DynamoDB: ``--dynamodb-endpoint``'s (missing tables are created there); else that of a
+    local API running at ``--port``, so that it sees the data ``make dev`` shows; else an
+    empty embedded one.
+    """
+    from sessions_local.deployment import DeploymentSettings, LocalDeployment
+    from sessions_local.runtimes.emulator import EmulatorError
+    from sessions_local.stack import TemplateError
+
+    def refuse(reason: str) -> int:
+        print(f"sessions-local invoke: {reason}", file=sys.stderr)
+        return 2
+
+    endpoint = args.dynamodb_endpoint
+    where = f"DynamoDB at {endpoint}"
+    if endpoint is None and (endpoint := _running_store(args.host, args.port)):
+        where = f"the local API's DynamoDB ({endpoint}, port {args.port})"
+    elif endpoint is None:
+        where = f"an empty embedded DynamoDB (no local API answered on port {args.port})"
+    event: Any = {}  # without --event, as `sam local invoke`
+    if args.event is not None:
+        try:
+            text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text("utf-8")
+            event = json.loads(text)
+        except OSError as error:
+            return refuse(f"cannot read the event {args.event}: {error.strerror}")
+        except ValueError as error:
+            return refuse(f"the event {args.event} is not JSON: {error}")
+    try:
+        template = (args.template or find_template(Path.cwd())).resolve()
+        settings = DeploymentSettings(template, args.region, endpoint, built=True)
+        deployment = LocalDeployment(settings, echo=note)
+        if args.function not in deployment.stack.functions:
+            known = ", ".join(sorted(deployment.stack.functions))
+            return refuse(f"the template has no function {args.function} (it has: {known})")
+        deployment.start(user_pools=False)
+        try:
+            function = deployment.functions[args.function]
+            assert deployment.emulator is not None  # noqa: S101 - built=True made it
+            with deployment.emulator.function(function.spec, function.variables) as environment:
+                invocation = environment.invoke(event)
+        finally:
+            deployment.stop()
+    except (TemplateError, EmulatorError) as error:
+        return refuse(str(error))
+    report = invocation.report
+    init = "" if report.init_ms is None else f", init {report.init_ms:.1f} ms"
+    note(f"{args.function} ran against {where}")
+    note(f"{args.function}: duration {report.duration_ms:.1f} ms{init}")
+    print(json.dumps(invocation.payload), flush=True)
+    return 1 if invocation.error else 0
+
+
+def _running_store(host: str, port: int) -> str | None:
+    """The DynamoDB endpoint of a local API running there, or None when none answers."""
+    try:
+        url = f"http://{_url_host(host)}:{port}{HEALTH_PATH}"
+        with urllib.request.urlopen(url, timeout=3) as answer:
+            endpoint = json.loads(answer.read()).get("dynamodbEndpoint")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return endpoint if isinstance(endpoint, str) else None
 
 
 def _command_path() -> str:
@@ -232,7 +289,7 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
     token_command = f"{_command_path()} token alice{port_option}{host_option}"
     deployment = api.deployment
     storage = deployment.settings.dynamodb_endpoint or "embedded, in memory"
-    tables = ", ".join(plan.name for plan in deployment.tables.plans) if deployment.tables else ""
+    tables = ", ".join(plan.name for plan in deployment.tables.plans)
     emulator = deployment.emulator
     functions = (
         f"as built by sam build ({emulator.build.architecture}, {emulator.build.root}), under "

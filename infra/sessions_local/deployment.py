@@ -1,9 +1,6 @@
-"""One local deployment of the template: embedded AWS, tables, user pools and each
-function's settings, resolved as CloudFormation would resolve them after a deploy.
-
-``sessions-local serve``, ``sessions-local invoke``, the benchmarks and the tests all set up
-through :class:`LocalDeployment`; it is complete once :meth:`LocalDeployment.start` returns.
-"""
+"""One local deployment of the template: embedded AWS, tables, user pools and each function's
+settings, resolved as CloudFormation would resolve them after a deploy. ``serve``, ``invoke``,
+the benchmarks and the tests all set up through it; it is complete once ``start`` returns."""
 
 from __future__ import annotations
 
@@ -14,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sessions_local.aws.embedded import EmbeddedAws, client, isolated_settings
-from sessions_local.aws.tables import TablePlan, TableProvisioner, plan_table
+from sessions_local.aws.tables import TableProvisioner, plan_table
+from sessions_local.aws.userpool import LocalUserPool
 from sessions_local.runtimes.variables import SecretValues, function_variables
-from sessions_local.stack import ACCOUNT_ID, FunctionSpec, Resolver, Stack, read_stack
+from sessions_local.stack import ACCOUNT_ID, ClientSpec, FunctionSpec, UserPoolSpec, read_stack
 
 if TYPE_CHECKING:
-    from sessions_local.aws.userpool import LocalUserPool
     from sessions_local.runtimes.emulator import Emulator
 
 
@@ -47,62 +44,33 @@ class LocalDeployment:
     ) -> None:
         self.settings = settings
         self.emulator: Emulator | None = None
+        template = settings.template
         if settings.built:
             from sessions_local.runtimes.emulator import prepare
 
             self.emulator = prepare(settings.template, echo=echo)
-            self.stack: Stack = read_stack(self.emulator.build.template)
-        else:
-            self.stack = read_stack(settings.template)
+            template = self.emulator.build.template
+        self.stack = read_stack(template)
+        self.overrides: dict[str, str] = {}
+        if settings.allowed_origin is not None and "AllowedOrigin" in self.stack.parameters:
+            self.overrides["AllowedOrigin"] = settings.allowed_origin
+        # Until start: without the physical ids and attributes of what it creates.
+        self.resolver = self.stack.resolver(settings.region, self.overrides)
         self.aws = EmbeddedAws()
         self.notes: list[str] = []
         self.warnings: list[str] = list(self.stack.warnings)
-        self.tables: TableProvisioner | None = None
+        self.tables: TableProvisioner
         self.pools: dict[str, LocalUserPool] = {}
         self.functions: dict[str, FunctionSettings] = {}
-        self.resolver: Resolver = self.stack.resolver(settings.region)
         self.dynamodb_endpoint = ""
-
-    @property
-    def overrides(self) -> dict[str, str]:
-        origin = self.settings.allowed_origin
-        if origin is not None and "AllowedOrigin" in self.stack.parameters:
-            return {"AllowedOrigin": origin}
-        return {}
 
     def start(self, *, user_pools: bool = True) -> LocalDeployment:
         """Start the embedded AWS, create what is missing, resolve every function's settings."""
         region = self.settings.region
         endpoint = self.aws.start()
         self.dynamodb_endpoint = self.settings.dynamodb_endpoint or endpoint
-        # The functions' AWS settings name only the local endpoints, whatever this shell has.
-        parent = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        parent.update(isolated_settings(region, endpoint, self.dynamodb_endpoint))
-        physical: dict[str, str] = {}
-        attributes: dict[tuple[str, str], str] = {}
-        for plan in self._create_tables():
-            physical[plan.logical_id] = plan.name
-            arn = f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{plan.name}"
-            attributes[(plan.logical_id, "Arn")] = arn
-        if user_pools:
-            for name, pool in self._create_user_pools(endpoint).items():
-                physical[name] = pool.pool_id
-                physical.update(pool.client_ids)
-                attributes[(name, "Arn")] = pool.arn
-                attributes[(name, "ProviderURL")] = pool.issuer
-                attributes[(name, "ProviderName")] = pool.issuer.removeprefix("https://")
-        self.resolver = self.stack.resolver(region, self.overrides, physical, attributes)
-        secrets = SecretValues()
-        for spec in self.stack.functions.values():
-            resolved = self.resolver.resolve(spec.environment) or {}
-            variables = function_variables(spec, resolved, region, secrets, parent)
-            self.functions[spec.logical_id] = FunctionSettings(spec, variables)
-        return self
-
-    def _create_tables(self) -> list[TablePlan]:
-        resolver = self.stack.resolver(self.settings.region, self.overrides)
-        plans = [plan_table(spec, resolver) for spec in self.stack.tables]
-        dynamodb = client("dynamodb", self.settings.region, self.dynamodb_endpoint)
+        plans = [plan_table(spec, self.resolver) for spec in self.stack.tables]
+        dynamodb = client("dynamodb", region, self.dynamodb_endpoint)
         self.tables = TableProvisioner(dynamodb, plans)
         try:
             self.notes.extend(self.tables.ensure())
@@ -113,27 +81,44 @@ class LocalDeployment:
                 f"DynamoDB at {self.dynamodb_endpoint} is not reachable ({type(error).__name__}); "
                 "tables will be created when it is, and requests fail with 503 until then"
             )
-        return plans
+        if user_pools:
+            self._create_user_pools(endpoint)
+        physical = {plan.logical_id: plan.name for plan in plans}
+        attributes = {
+            (plan.logical_id, "Arn"): f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{plan.name}"
+            for plan in plans
+        }
+        for name, pool in self.pools.items():
+            physical[name] = pool.pool_id
+            physical.update(pool.client_ids)
+            attributes[(name, "Arn")] = pool.arn
+            attributes[(name, "ProviderURL")] = pool.issuer
+            attributes[(name, "ProviderName")] = pool.issuer.removeprefix("https://")
+        self.resolver = self.stack.resolver(region, self.overrides, physical, attributes)
+        # The functions' AWS settings name only the local endpoints, whatever this shell has.
+        parent = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        parent.update(isolated_settings(region, endpoint, self.dynamodb_endpoint))
+        secrets = SecretValues()
+        for spec in self.stack.functions.values():
+            resolved = self.resolver.resolve(spec.environment) or {}
+            variables = function_variables(spec, resolved, region, secrets, parent)
+            self.functions[spec.logical_id] = FunctionSettings(spec, variables)
+        return self
 
-    def _create_user_pools(self, endpoint: str) -> dict[str, LocalUserPool]:
+    def _create_user_pools(self, endpoint: str) -> None:
         """One local pool for each user pool a Cognito authorizer names."""
-        from sessions_local.aws.userpool import LocalUserPool
-        from sessions_local.stack import ClientSpec, UserPoolSpec
-
         cognito = client("cognito-idp", self.settings.region, endpoint)
-        resolver = self.stack.resolver(self.settings.region, self.overrides)
-        for authorizer in self.stack.authorizers.values():
-            name = authorizer.user_pool
+        for name in dict.fromkeys(a.user_pool for a in self.stack.authorizers.values()):
             spec = self.stack.user_pools.get(name)
-            if name in self.pools or spec is None:
+            if spec is None:
                 continue
+            resolve = self.resolver.resolve
+            pool = UserPoolSpec(name, resolve(dict(spec.properties)))
             clients = [
-                ClientSpec(c.logical_id, c.user_pool, resolver.resolve(dict(c.properties)))
+                ClientSpec(c.logical_id, c.user_pool, resolve(dict(c.properties)))
                 for c in self.stack.clients_of(name)
             ]
-            pool = UserPoolSpec(name, resolver.resolve(dict(spec.properties)))
             self.pools[name] = LocalUserPool(cognito, endpoint, self.settings.region, pool, clients)
-        return self.pools
 
     def stop(self) -> None:
         self.aws.stop()

@@ -91,7 +91,7 @@ def test_environment_and_layers_are_the_translations(
     api, translated = deployed
     resources = translated["Resources"]
     deployment = api.deployment
-    tables = {plan.logical_id: plan.name for plan in deployment.tables.plans}  # type: ignore[union-attr]
+    tables = {plan.logical_id: plan.name for plan in deployment.tables.plans}
     defaults = {name: str(spec["Default"]) for name, spec in translated["Parameters"].items()}
     functions = {
         name: resource["Properties"]

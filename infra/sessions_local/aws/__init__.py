@@ -1,23 +1,8 @@
-"""The embedded AWS: moto's DynamoDB and Cognito on loopback, the template's tables, and the
-template's user pools with tokens on demand."""
+"""The embedded AWS: moto's DynamoDB and Cognito on loopback, with the template's tables and
+user pools."""
 
-from sessions_local.aws.embedded import EmbeddedAws, client, isolate_environment, isolated_settings
-from sessions_local.aws.tables import (
-    TablePlan,
-    TableProvisioner,
-    create_template_tables,
-    plan_table,
-)
+from sessions_local.aws.embedded import EmbeddedAws, client
+from sessions_local.aws.tables import create_template_tables, plan_table
 from sessions_local.aws.userpool import LocalUserPool
 
-__all__ = [
-    "EmbeddedAws",
-    "LocalUserPool",
-    "TablePlan",
-    "TableProvisioner",
-    "client",
-    "create_template_tables",
-    "isolate_environment",
-    "isolated_settings",
-    "plan_table",
-]
+__all__ = ["EmbeddedAws", "LocalUserPool", "client", "create_template_tables", "plan_table"]

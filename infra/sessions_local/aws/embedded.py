@@ -1,18 +1,12 @@
-"""The embedded AWS: a moto server on a free loopback port, and clients that never leave it.
-
-Fixed fake credentials and none of the shell's AWS settings: a developer's real AWS account is
-never reached.
-"""
+"""moto's server on a free loopback port, and clients that never leave it: fixed fake
+credentials and none of the shell's AWS settings, so no real AWS account is ever reached."""
 
 from __future__ import annotations
 
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from werkzeug.serving import BaseWSGIServer
+from typing import Any
 
 FAKE_KEY = "local"  # the access key id and the secret access key
 
@@ -32,25 +26,11 @@ def isolated_settings(region: str, endpoint: str, dynamodb_endpoint: str) -> dic
     }
 
 
-def isolate_environment(region: str, endpoint: str, dynamodb_endpoint: str) -> None:
-    """Point this process's AWS SDK at the local endpoints only, as the functions' is."""
-    for name in [name for name in os.environ if name.startswith("AWS_")]:
-        del os.environ[name]
-    os.environ.update(isolated_settings(region, endpoint, dynamodb_endpoint))
-
-
 class EmbeddedAws:
-    """moto's server in a thread of this process (DynamoDB and Cognito, in memory).
+    """moto's server (DynamoDB and Cognito, in memory) in a thread of this process, one request
+    at a time: moto applies a write in several Python steps, where DynamoDB is atomic."""
 
-    It serves one request at a time: moto applies a write in several Python steps, so two
-    concurrent ``SET version = version + 1`` could read the same version, where DynamoDB
-    applies each item write atomically.
-    """
-
-    def __init__(self) -> None:
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-        self.endpoint = ""
+    endpoint = ""
 
     def start(self) -> str:
         from moto.moto_server import werkzeug_app
@@ -62,20 +42,17 @@ class EmbeddedAws:
         self._server = make_server(
             "127.0.0.1", 0, app, threaded=False, request_handler=werkzeug_app.MotoRequestHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        host, port = self._server.server_address[:2]
-        self.endpoint = f"http://{host!s}:{port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self._server.server_port}"
         return self.endpoint
 
     def stop(self) -> None:
         """Stop the server and forget its data, which moto keeps per process, not per server."""
         from moto.moto_api._internal.models import moto_api_backend
 
-        if self._server is not None and self._thread is not None:
+        if self.endpoint:
             self._server.shutdown()
-            self._thread.join()
-            self._server = None
+            self.endpoint = ""
             moto_api_backend.reset()
 
 

@@ -3,6 +3,7 @@ table is left alone, and a key schema or index list unlike the template's is rep
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from sessions_local.stack import Stack, TableSpec
 from sessions_local.stack.intrinsics import Resolver
 
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
+_INDEX_SECTIONS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 _DEFAULT_THROUGHPUT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
 # How a DynamoDB-compatible store answers an operation it does not implement.
 _NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "NotImplementedException"})
@@ -43,7 +45,7 @@ def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
     }
     if provisioned:
         create["ProvisionedThroughput"] = throughput or _DEFAULT_THROUGHPUT
-    for section in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+    for section in _INDEX_SECTIONS:
         indexes = []
         for index in properties.get(section) or []:
             local_index = {key: index[key] for key in _INDEX_KEYS if key in index}
@@ -88,60 +90,49 @@ class TableProvisioner:
             if self._ready:
                 return []
             self._last_attempt = time.monotonic()
-            notes = self._ensure()
+            pages = self._client.get_paginator("list_tables").paginate()
+            existing = {name for page in pages for name in page["TableNames"]}
+            notes = []
+            for plan in self.plans:
+                notes.extend(self._compare(plan) if plan.name in existing else self._create(plan))
             self._ready = True
             return notes
 
-    def ensure_quietly(self) -> list[str] | None:
-        """``ensure`` at most every few seconds while the endpoint is down; None on failure."""
-        if self._ready or time.monotonic() - self._last_attempt < self.RETRY_AFTER_S:
-            return []
-        try:
-            return self.ensure()
-        except Exception:  # the functions then meet the same failure and answer 503
-            return None
+    def ensure_quietly(self) -> None:
+        """``ensure`` at most every few seconds while the endpoint is down: meanwhile the
+        functions meet the same failure and answer 503."""
+        if not self._ready and time.monotonic() - self._last_attempt >= self.RETRY_AFTER_S:
+            with contextlib.suppress(Exception):
+                self.ensure()
 
-    def _ensure(self) -> list[str]:
-        existing: set[str] = set()
-        for page in self._client.get_paginator("list_tables").paginate():
-            existing.update(page["TableNames"])
-        notes = []
-        for plan in self.plans:
-            if plan.name in existing:
-                notes.extend(self._compare(plan))
-                continue
-            self._client.create_table(**plan.create)
-            self._client.get_waiter("table_exists").wait(
-                TableName=plan.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-            )
-            notes.append(f"created table {plan.name}")
-            if plan.ttl_attribute:
-                notes.extend(self._enable_time_to_live(plan.name, plan.ttl_attribute))
-        return notes
-
-    def _enable_time_to_live(self, table: str, attribute: str) -> list[str]:
-        """Turn on time to live; a store that has none (dynalite) is told, not a failure:
-        nothing depends on expired items going away (an expired idempotency record is treated
-        as absent when read)."""
+    def _create(self, plan: TablePlan) -> list[str]:
+        """A store without time to live (dynalite) is told, not a failure: nothing depends on
+        expired items going away (an expired idempotency record is treated as absent)."""
         from botocore.exceptions import ClientError
 
-        try:
-            self._client.update_time_to_live(
-                TableName=table,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in _NOT_IMPLEMENTED:
-                raise
-            return [f"{table}: this DynamoDB has no time to live; expired items are kept"]
-        return []
+        self._client.create_table(**plan.create)
+        self._client.get_waiter("table_exists").wait(
+            TableName=plan.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+        notes = [f"created table {plan.name}"]
+        if plan.ttl_attribute:
+            ttl = {"Enabled": True, "AttributeName": plan.ttl_attribute}
+            try:
+                self._client.update_time_to_live(TableName=plan.name, TimeToLiveSpecification=ttl)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in _NOT_IMPLEMENTED:
+                    raise
+                notes.append(
+                    f"{plan.name}: this DynamoDB has no time to live; expired items are kept"
+                )
+        return notes
 
     def _compare(self, plan: TablePlan) -> list[str]:
         table = self._client.describe_table(TableName=plan.name)["Table"]
         notes = [f"using existing table {plan.name}"]
         if table.get("KeySchema") != plan.create["KeySchema"]:
             notes.append(f"warning: {plan.name} has a different key schema than the template")
-        for section in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for section in _INDEX_SECTIONS:
             have = {index["IndexName"] for index in table.get(section) or []}
             want = {index["IndexName"] for index in plan.create.get(section) or []}
             if have != want:
