@@ -23,19 +23,12 @@ from sessions_local.stack import ACCOUNT_ID
 class LambdaContext:
     """What a Lambda handler's ``context`` offers (Powertools reads these)."""
 
-    def __init__(
-        self,
-        function_name: str,
-        memory_mb: int,
-        timeout_s: int,
-        region: str,
-        aws_request_id: str | None = None,
-    ) -> None:
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
         self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = aws_request_id or str(uuid.uuid4())
+        self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
         self.identity = None
@@ -57,9 +50,10 @@ def _lambda_json(value: Any) -> Any:
 def run(
     connection: Connection, search_path: list[str], handler: str, environment: dict[str, str]
 ) -> None:
-    """The child process: only the function's variables, its code folder first on ``sys.path``,
-    the handler imported once (the init), then one invocation per message until told to stop.
-    Results go back as JSON, so one Lambda could not serialise fails here too."""
+    """The child process: the handler imported once (the init), then one invocation per
+    message, until the parent closes the connection. It sends None when ready, or the init's
+    error; then per invocation (True, the result as JSON) or (False, the error), so a result
+    Lambda could not serialise fails here too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
     os.environ.clear()
     os.environ.update(environment)
@@ -72,26 +66,22 @@ def run(
     module_name, _, attribute = handler.rpartition(".")
     try:
         function = getattr(importlib.import_module(module_name), attribute)
-        if not callable(function):
-            raise TypeError(f"{handler} is not callable")
     except Exception as error:
         traceback.print_exc()
-        connection.send(("init_error", f"{type(error).__name__}: {error}"))
+        connection.send(f"{type(error).__name__}: {error}")
         return
-    connection.send(("ready", None))
+    connection.send(None)
     while True:
         try:
-            kind, event_json, context = connection.recv()
+            event_json, context = connection.recv()
         except (EOFError, OSError):
-            return
-        if kind != "invoke":
             return
         try:
             result = function(json.loads(event_json), LambdaContext(*context))
-            reply = ("ok", json.dumps(result, default=_lambda_json))
+            reply = (True, json.dumps(result, default=_lambda_json))
         except Exception as error:
             traceback.print_exc()
-            reply = ("error", f"{type(error).__name__}: {error}")
+            reply = (False, f"{type(error).__name__}: {error}")
         sys.stdout.flush()
         sys.stderr.flush()
         connection.send(reply)
