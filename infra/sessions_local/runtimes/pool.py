@@ -1,23 +1,33 @@
 """The template's functions, each with a pool of execution environments as Lambda has them: one
-request per environment at a time. From source, each is a child process (``sandbox.py``)."""
+request per environment at a time. From source, each is a child process that runs the function
+as Lambda's Python runtime does, one JSON event at a time."""
 
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
+import decimal
+import importlib
 import json
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 import threading
+import time
+import traceback
+import uuid
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Protocol
 
-from sessions_local.runtimes import sandbox
-from sessions_local.stack import FunctionSpec
+from sessions_local.stack import ACCOUNT_ID, FunctionSpec
 
 log = logging.getLogger("sessions_local")
 
@@ -70,8 +80,75 @@ def _process_context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.sandbox"])
+    context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.pool"])
     return context
+
+
+class LambdaContext:
+    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
+
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _lambda_json(value: Any) -> Any:
+    """What Lambda's Python runtime does with Decimals (e.g. from DynamoDB) when serialising."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _child(
+    connection: Connection, search_path: list[str], handler: str, environment: dict[str, str]
+) -> None:
+    """An environment's process: the handler imported once (the init), then one invocation per
+    message, until the parent closes the connection. It sends None when ready, or the init's
+    error; then per invocation (True, the result as JSON) or (False, the error), so a result
+    Lambda could not serialise fails here too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
+    os.environ.clear()
+    os.environ.update(environment)
+    # PYTHONWARNINGS is read when an interpreter starts; a forked one applies it here.
+    for option in filter(None, environment.get("PYTHONWARNINGS", "").split(",")):
+        action, _, message = option.partition(":")
+        warnings.filterwarnings(action, message=message.partition(":")[0])  # type: ignore[arg-type]
+    os.chdir(search_path[0])
+    sys.path[:0] = search_path
+    module_name, _, attribute = handler.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module_name), attribute)
+    except Exception as error:
+        traceback.print_exc()
+        connection.send(f"{type(error).__name__}: {error}")
+        return
+    connection.send(None)
+    while True:
+        try:
+            event_json, context = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = function(json.loads(event_json), LambdaContext(*context))
+            reply = (True, json.dumps(result, default=_lambda_json))
+        except Exception as error:
+            traceback.print_exc()
+            reply = (False, f"{type(error).__name__}: {error}")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        connection.send(reply)
 
 
 class ExecutionEnvironment(Protocol):
@@ -96,7 +173,7 @@ class Environment:
         # Lambda's sys.path order: the function's code folder, then its layers'.
         layers = [str(path) for layer in spec.layers for path in python_paths(layer)]
         self._process = context.Process(  # type: ignore[attr-defined]
-            target=sandbox.run,
+            target=_child,
             args=(child, [str(spec.code_uri), *layers], spec.handler, dict(variables)),
             name=f"{spec.logical_id}-environment",
             daemon=True,
@@ -253,7 +330,7 @@ def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
         return ProxyResponse(status, headers, (body or "").encode("utf-8"))
     try:
         return ProxyResponse(status, headers, base64.b64decode(body or "", validate=True))
-    except (binascii.Error, ValueError) as error:
+    except ValueError as error:  # binascii.Error is one
         raise FunctionFailed(f"{name} returned isBase64Encoded with a bad body") from error
 
 
