@@ -64,7 +64,6 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _digest(files: Sequence[tuple[str, Path]], extra: str) -> str:
-    """A hash of ``extra`` and of the files' names and contents."""
     digest = hashlib.sha256(extra.encode() + b"\0")
     for name, path in sorted(files):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -269,7 +268,6 @@ class EmulatedFunction:
     _reports: queue.Queue[Report | None] = field(default_factory=queue.Queue, init=False)
 
     def environment(self) -> dict[str, str]:
-        """The process environment the emulator and the runtime start with."""
         spec = self.spec
         layers = [path for layer in spec.layers for path in python_paths(layer)]
         # Lambda's sys.path order: /var/task, /opt/python, /var/runtime.
@@ -332,7 +330,6 @@ class EmulatedFunction:
         return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
-        """Stop the emulator and the runtime it started (SIGTERM, then SIGKILL)."""
         process, self._process = self._process, None
         if process is None:
             return
