@@ -148,7 +148,8 @@ def _child(
             reply = (False, f"{type(error).__name__}: {error}")
         sys.stdout.flush()
         sys.stderr.flush()
-        connection.send(reply)
+        with contextlib.suppress(BrokenPipeError):  # the parent gave up waiting: a timeout
+            connection.send(reply)
 
 
 class ExecutionEnvironment(Protocol):
