@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import platform
+import queue
 import re
 import shutil
 import socket
@@ -62,11 +63,8 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def _digest(files: Sequence[tuple[str, Path]], *extra: str) -> str:
-    """A hash of the files' names and contents, and of ``extra``."""
-    digest = hashlib.sha256()
-    for value in extra:
-        digest.update(value.encode() + b"\0")
+def _digest(files: Sequence[tuple[str, Path]], extra: str) -> str:
+    digest = hashlib.sha256(extra.encode() + b"\0")
     for name, path in sorted(files):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -93,9 +91,7 @@ class Build:
 def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str, Path]]:
     """What ``sam build`` reads: the template, samconfig.toml and the folders it builds from."""
     root = template.parent
-    files = [(template.name, template)]
-    if (root / "samconfig.toml").is_file():
-        files.append(("samconfig.toml", root / "samconfig.toml"))
+    files = [(path.name, path) for path in (template, root / "samconfig.toml") if path.is_file()]
     folders = set()
     for resource in (document.get("Resources") or {}).values():
         properties = resource.get("Properties") or {}
@@ -113,7 +109,7 @@ def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str
     return files
 
 
-def build(template: Path, architecture: str, echo: Echo | None = None) -> Build:
+def build(template: Path, architecture: str, echo: Echo) -> Build:
     """``sam build`` for ``architecture``, not in the deploy build; skipped if nothing changed."""
     template = template.resolve()
     root = template.parent
@@ -144,20 +140,17 @@ def build(template: Path, architecture: str, echo: Echo | None = None) -> Build:
             # The interpreter that compiles: SAM's own Python 3.13, as `make check-template` uses.
             "PYTHON": str(sam.with_name("python")),
         }
-        if echo is not None:
-            echo(f"sam build for {architecture} into {result.root} ...")
+        echo(f"sam build for {architecture} into {result.root} ...")
         started = time.monotonic()
         _run(command, "sam build", cwd=root, env=environment)
         stamp.write_text(digest + "\n")
-        if echo is not None:
-            echo(f"sam build done in {time.monotonic() - started:.1f}s")
+        echo(f"sam build done in {time.monotonic() - started:.1f}s")
     return result
 
 
 def prepare_runtime(root: Path) -> Path:
-    """Lambda's ``/var/runtime``: awslambdaric and the SDK, as pinned, installed and compiled.
-
-    ``lambda-runtime.txt`` pins every package, the SDK at uv.lock's versions (``make lock``)."""
+    """Lambda's ``/var/runtime``: the packages ``lambda-runtime.txt`` pins (awslambdaric and the
+    SDK at uv.lock's versions), installed and compiled."""
     requirements = root / "infra" / "tools" / "lambda-runtime.txt"
     target = (root / ".tools" / "lambda-runtime" / native_architecture()).resolve()
     digest = _digest([("requirements", requirements)], sys.version)
@@ -196,7 +189,7 @@ def prepare(template: Path, echo: Echo | None = None) -> Emulator:
     root = template.resolve().parent
     architecture = native_architecture()
     return Emulator(
-        build(template, architecture, echo),
+        build(template, architecture, echo or (lambda line: None)),
         prepare_runtime(root),
         find_rie(root, architecture),
         Path(getattr(sys, "_base_executable", sys.executable)),
@@ -230,12 +223,19 @@ class Report:
 
     request_id: str
     duration_ms: float
-    memory_mb: int | None
+    memory_mb: int
     init_ms: float | None
 
     @property
     def cold(self) -> bool:
         return self.init_ms is not None
+
+    @classmethod
+    def read(cls, line: str, init_ms: float | None) -> Report:
+        fields = parse_report(line)
+        duration, memory = fields.get("Duration", "0 ms"), fields.get("Memory Size", "0 MB")
+        request_id = fields.get("RequestId", "")
+        return cls(request_id, float(duration.split()[0]), int(memory.split()[0]), init_ms)
 
 
 def parse_report(line: str) -> dict[str, str]:
@@ -264,17 +264,15 @@ class EmulatedFunction:
     port: int = field(default=0, init=False)
     _process: subprocess.Popen[str] | None = field(default=None, init=False)
     _reader: threading.Thread | None = field(default=None, init=False)
-    _condition: threading.Condition = field(default_factory=threading.Condition, init=False)
-    _reports: list[Report] = field(default_factory=list, init=False)
+    # The REPORT of each invocation in turn; None once the emulator's output ends.
+    _reports: queue.Queue[Report | None] = field(default_factory=queue.Queue, init=False)
 
     def environment(self) -> dict[str, str]:
-        """The process environment the emulator and the runtime start with."""
         spec = self.spec
         layers = [path for layer in spec.layers for path in python_paths(layer)]
         # Lambda's sys.path order: /var/task, /opt/python, /var/runtime.
         search_path = [spec.code_uri, *layers, self.emulator.runtime_dir]
         environment = {key: value for key, value in self.variables.items() if key != "VIRTUAL_ENV"}
-        environment.setdefault("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         return environment | {
             "PATH": self.variables.get("PATH", os.defpath),
             "LAMBDA_TASK_ROOT": str(spec.code_uri),
@@ -285,6 +283,7 @@ class EmulatedFunction:
             "PYTHONUNBUFFERED": "1",
             "_HANDLER": spec.handler,
             "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_s),
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
         }
@@ -331,7 +330,6 @@ class EmulatedFunction:
         return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
-        """Stop the emulator and the runtime it started (SIGTERM, then SIGKILL)."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -355,8 +353,6 @@ class EmulatedFunction:
         name = self.spec.logical_id
         if not self.alive:
             raise EmulatorError(f"{name}: the emulator is not running")
-        with self._condition:
-            seen = len(self._reports)
         limit = self.spec.timeout_s + INIT_TIMEOUT_S
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=limit)
         try:
@@ -376,7 +372,13 @@ class EmulatedFunction:
         # Lambda's error object (errorType, errorMessage) in place of a result.
         if not error and isinstance(payload, dict) and "statusCode" not in payload:
             error = str(payload["errorType"]) if "errorType" in payload else None
-        return Invocation(payload, error, self._report_after(seen))
+        try:
+            report = self._reports.get(timeout=REPORT_WAIT_S)
+        except queue.Empty:
+            report = None
+        if report is None:
+            raise EmulatorError(f"{name}: the emulator printed no REPORT line")
+        return Invocation(payload, error, report)
 
     def handle(self, event: Mapping[str, Any]) -> Any:
         """The payload; FunctionFailed when the function raised, timed out or could not run."""
@@ -391,16 +393,6 @@ class EmulatedFunction:
             raise FunctionFailed(f"{self.spec.logical_id} raised {invocation.error}: {message}")
         return invocation.payload
 
-    def _report_after(self, seen: int) -> Report:
-        """The report of the invocation after the first ``seen``, once printed."""
-        with self._condition:
-            self._condition.wait_for(
-                lambda: len(self._reports) > seen or not self.alive, REPORT_WAIT_S
-            )
-            if len(self._reports) <= seen:
-                raise EmulatorError(f"{self.spec.logical_id}: the emulator printed no REPORT line")
-            return self._reports[seen]
-
     def _read(self, lines: Iterable[str]) -> None:
         """The emulator's output: its log lines feed the reports, the function's are passed on."""
         init_ms: float | None = None
@@ -411,25 +403,11 @@ class EmulatedFunction:
                     init_ms = float(found.group(1))
                 continue
             if line.startswith("REPORT RequestId:"):
-                with self._condition:
-                    self._reports.append(_report(line, init_ms))
-                    self._condition.notify_all()
+                self._reports.put(Report.read(line, init_ms))
                 init_ms = None  # the init belongs to the first invocation's report only
             if not line.startswith(("START RequestId:", "END RequestId:")):
                 self.output(line)
-        with self._condition:
-            self._condition.notify_all()
-
-
-def _report(line: str, init_ms: float | None) -> Report:
-    fields = parse_report(line)
-    memory = fields.get("Memory Size")  # "512 MB"
-    return Report(
-        request_id=fields.get("RequestId", ""),
-        duration_ms=float(fields.get("Duration", "0 ms").split()[0]),
-        memory_mb=None if memory is None else int(memory.split()[0]),
-        init_ms=init_ms,
-    )
+        self._reports.put(None)
 
 
 def _free_port() -> int:

@@ -1,24 +1,33 @@
 """The template's functions, each with a pool of execution environments as Lambda has them: one
-request per environment at a time. From source, each is a child process (``sandbox.py``)."""
+request per environment at a time. From source, each is a child process that runs the function
+as Lambda's Python runtime does, one JSON event at a time."""
 
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
+import decimal
+import importlib
 import json
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 import threading
+import time
+import traceback
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Protocol
 
-from sessions_local.runtimes import sandbox
-from sessions_local.stack import FunctionSpec
+from sessions_local.stack import ACCOUNT_ID, FunctionSpec
 
 log = logging.getLogger("sessions_local")
 
@@ -53,8 +62,8 @@ class FunctionFailed(Exception):
 @dataclass
 class ProxyResponse:
     status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
+    headers: list[tuple[str, str]]
+    body: bytes
 
 
 def python_paths(layer: Path) -> list[Path]:
@@ -71,13 +80,80 @@ def _process_context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.sandbox"])
+    context.set_forkserver_preload([*PRELOAD, "sessions_local.runtimes.pool"])
     return context
 
 
+class LambdaContext:
+    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
+
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _lambda_json(value: Any) -> Any:
+    """What Lambda's Python runtime does with Decimals (e.g. from DynamoDB) when serialising."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _child(
+    connection: Connection, search_path: list[str], handler: str, environment: dict[str, str]
+) -> None:
+    """An environment's process: the handler imported once (the init), then one invocation per
+    message, until the parent closes the connection. It sends None when ready, or the init's
+    error; then per invocation (True, the result as JSON) or (False, the error), so a result
+    Lambda could not serialise fails here too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
+    os.environ.clear()
+    os.environ.update(environment)
+    # PYTHONWARNINGS is read when an interpreter starts; a forked one applies it here.
+    for option in filter(None, environment.get("PYTHONWARNINGS", "").split(",")):
+        action, _, message = option.partition(":")
+        warnings.filterwarnings(action, message=message.partition(":")[0])  # type: ignore[arg-type]
+    os.chdir(search_path[0])
+    sys.path[:0] = search_path
+    module_name, _, attribute = handler.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module_name), attribute)
+    except Exception as error:
+        traceback.print_exc()
+        connection.send(f"{type(error).__name__}: {error}")
+        return
+    connection.send(None)
+    while True:
+        try:
+            event_json, context = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = function(json.loads(event_json), LambdaContext(*context))
+            reply = (True, json.dumps(result, default=_lambda_json))
+        except Exception as error:
+            traceback.print_exc()
+            reply = (False, f"{type(error).__name__}: {error}")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with contextlib.suppress(BrokenPipeError):  # the parent gave up waiting: a timeout
+            connection.send(reply)
+
+
 class ExecutionEnvironment(Protocol):
-    """One environment of a function's pool, however it runs the function: ``handle`` gives the
-    handler's result, FunctionFailed when it raised, timed out or could not run."""
+    """One environment of a pool: ``handle`` gives the handler's result, or FunctionFailed."""
 
     def handle(self, event: Mapping[str, Any]) -> Any: ...
 
@@ -92,50 +168,46 @@ class Environment:
 
     def __init__(self, spec: FunctionSpec, region: str, variables: Mapping[str, str]) -> None:
         self.spec = spec
-        self.region = region
+        self._context = (spec.logical_id, spec.memory_mb, spec.timeout_s, region)  # LambdaContext's
         context = _process_context()
         self._connection, child = context.Pipe()
         # Lambda's sys.path order: the function's code folder, then its layers'.
         layers = [str(path) for layer in spec.layers for path in python_paths(layer)]
         self._process = context.Process(  # type: ignore[attr-defined]
-            target=sandbox.run,
+            target=_child,
             args=(child, [str(spec.code_uri), *layers], spec.handler, dict(variables)),
             name=f"{spec.logical_id}-environment",
             daemon=True,
         )
         self._process.start()
         child.close()
-        if not self._connection.poll(INIT_TIMEOUT_S):
-            self.stop()
-            raise FunctionFailed(f"{spec.logical_id}: init took longer than {INIT_TIMEOUT_S:.0f}s")
         try:
-            kind, detail = self._connection.recv()
+            ready = self._connection.poll(INIT_TIMEOUT_S)
+            error = self._connection.recv() if ready else f"over {INIT_TIMEOUT_S:.0f}s"
         except EOFError:
-            kind, detail = "init_error", "the environment exited during init"
-        if kind != "ready":
+            error = "the environment exited"
+        if error is not None:
             self.stop()
-            raise FunctionFailed(f"{spec.logical_id}: init failed: {detail}")
+            raise FunctionFailed(f"{spec.logical_id}: init failed: {error}")
 
     def handle(self, event: Mapping[str, Any]) -> Any:
-        spec = self.spec
-        name = spec.logical_id
-        context = (name, spec.memory_mb, spec.timeout_s, self.region, str(uuid.uuid4()))
-        self._connection.send(("invoke", json.dumps(event), context))  # context: LambdaContext's
-        limit = min(float(spec.timeout_s), INTEGRATION_TIMEOUT_S)
+        name, timeout = self.spec.logical_id, self.spec.timeout_s
+        self._connection.send((json.dumps(event), self._context))
+        limit = min(float(timeout), INTEGRATION_TIMEOUT_S)
         if not self._connection.poll(limit + 0.25):
             self.stop()  # as Lambda stops an environment that timed out
-            gateway = spec.timeout_s > INTEGRATION_TIMEOUT_S
+            gateway = timeout > INTEGRATION_TIMEOUT_S
             raise FunctionFailed(
                 f"{name} timed out after {limit:.0f}s"
                 + (" (API Gateway's integration limit)" if gateway else ""),
                 gateway_timeout=gateway,
             )
         try:
-            kind, payload = self._connection.recv()
+            ok, payload = self._connection.recv()
         except EOFError:
             self.stop()
             raise FunctionFailed(f"{name}: the environment exited during the invocation") from None
-        if kind != "ok":
+        if not ok:
             raise FunctionFailed(f"{name} raised {payload}")
         return json.loads(payload)
 
@@ -144,13 +216,11 @@ class Environment:
         return bool(self._process.is_alive())
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError, ValueError):  # already gone
-            self._connection.send(("stop", None, None))
+        self._connection.close()  # the child's cue to exit
         self._process.join(timeout=1)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=1)
-        self._connection.close()
 
 
 class LocalFunction:
@@ -163,9 +233,9 @@ class LocalFunction:
         self.region = region
         self.variables = dict(variables)
         self._idle: list[ExecutionEnvironment] = []
-        self._started = 0
+        self._slots = threading.BoundedSemaphore(MAX_ENVIRONMENTS)
+        self._lock = threading.Lock()
         self._stopping = False
-        self._condition = threading.Condition()
         self._sources = _sources(spec) if watch else None
         self._generation = 0  # of the code: environments of an older one are not reused
 
@@ -174,11 +244,9 @@ class LocalFunction:
         return self.spec.logical_id
 
     def start_environment(self) -> ExecutionEnvironment:
-        """A new environment of this function, its handler loaded (or loading)."""
         return Environment(self.spec, self.region, self.variables)
 
     def _reload_if_changed(self) -> None:
-        """After a code change, idle environments stop and busy ones when they finish."""
         if self._sources is None:
             return
         before, now = self._sources, _sources(self.spec)
@@ -189,64 +257,50 @@ class LocalFunction:
             path for path in now.keys() | before.keys() if now.get(path) != before.get(path)
         )
         log.info("%s: %s changed; the next request runs the new code", self.name, changed)
-        with self._condition:
+        self._retire()
+
+    def _retire(self, *, stopping: bool = False) -> None:
+        """Idle environments stop now, busy ones when they finish."""
+        with self._lock:
             self._generation += 1
+            self._stopping |= stopping
             idle, self._idle = self._idle, []
-            self._started -= len(idle)
-            self._condition.notify_all()
         for environment in idle:
             environment.stop()
 
-    def _acquire(self) -> tuple[ExecutionEnvironment, int]:
+    @contextlib.contextmanager
+    def _environment(self) -> Iterator[ExecutionEnvironment]:
+        """An idle environment, else a new one (a cold start); one request each at a time."""
         self._reload_if_changed()
-        with self._condition:
-            while True:
+        with self._slots:
+            with self._lock:
                 if self._stopping:
                     raise FunctionFailed(f"{self.name} is stopping")
-                if self._idle:
-                    return self._idle.pop(), self._generation
-                if self._started < MAX_ENVIRONMENTS:
-                    self._started += 1
-                    break
-                self._condition.wait()
-            generation = self._generation
-        try:
-            return self.start_environment(), generation  # a cold start
-        except BaseException:
-            with self._condition:
-                self._started -= 1
-                self._condition.notify()
-            raise
-
-    def _release(self, environment: ExecutionEnvironment, generation: int) -> None:
-        with self._condition:
-            current = generation == self._generation
-            if environment.alive and current and not self._stopping:
-                self._idle.append(environment)
-            else:
-                self._started -= 1
-                environment.stop()
-            self._condition.notify()
+                generation = self._generation
+                environment = self._idle.pop() if self._idle else None
+            environment = environment or self.start_environment()
+            try:
+                yield environment
+            finally:
+                with self._lock:
+                    reuse = environment.alive and generation == self._generation
+                    if reuse:
+                        self._idle.append(environment)
+                if not reuse:
+                    environment.stop()
 
     def warm(self) -> None:
         """Start one environment now (and so surface import errors at start-up)."""
-        self._release(*self._acquire())
+        with self._environment():
+            pass
 
     def invoke(self, event: Mapping[str, Any]) -> ProxyResponse:
-        environment, generation = self._acquire()
-        try:
+        with self._environment() as environment:
             result = environment.handle(event)
-        finally:
-            self._release(environment, generation)
         return to_proxy_response(result, self.name)
 
     def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            idle, self._idle = self._idle, []
-            self._condition.notify_all()
-        for environment in idle:
-            environment.stop()
+        self._retire(stopping=True)
 
 
 def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
@@ -256,13 +310,13 @@ def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
     status = result.get("statusCode")
     if isinstance(status, str) and status.isdigit():
         status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+    if type(status) is not int or not 100 <= status <= 599:  # not a bool either
         raise FunctionFailed(f"{name} returned no valid statusCode")
-    headers: list[tuple[str, str]] = []
     multi = result.get("multiValueHeaders") or {}
     single = result.get("headers") or {}
     if not isinstance(multi, dict) or not isinstance(single, dict):
         raise FunctionFailed(f"{name} returned headers that are not an object")
+    headers: list[tuple[str, str]] = []
     for key, values in multi.items():
         if not isinstance(values, list):
             raise FunctionFailed(f"{name} returned multiValueHeaders.{key} that is not a list")
@@ -271,18 +325,14 @@ def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
         if (str(key), _text(value)) not in headers:
             headers.append((str(key), _text(value)))
     body = result.get("body")
-    if body is None:
-        raw = b""
-    elif not isinstance(body, str):
+    if not isinstance(body, str | None):
         raise FunctionFailed(f"{name} returned a body that is not a string")
-    elif result.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise FunctionFailed(f"{name} returned isBase64Encoded with a bad body") from error
-    else:
-        raw = body.encode("utf-8")
-    return ProxyResponse(status=status, headers=headers, body=raw)
+    if not result.get("isBase64Encoded"):
+        return ProxyResponse(status, headers, (body or "").encode("utf-8"))
+    try:
+        return ProxyResponse(status, headers, base64.b64decode(body or "", validate=True))
+    except ValueError as error:  # binascii.Error is one
+        raise FunctionFailed(f"{name} returned isBase64Encoded with a bad body") from error
 
 
 def _text(value: Any) -> str:
