@@ -13,8 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from session_actions.domain.ids import new_ulid
 from session_actions.domain.views import STATUSES, session_view
 from session_actions.http.response_models import Session

@@ -1,29 +1,18 @@
 """Reading the template the way AWS does: AWS SAM's own translation, into what is served."""
 
-from sessions_local.stack.intrinsics import ACCOUNT_ID, Resolver, TemplateError
-from sessions_local.stack.model import (
-    ClientSpec,
-    FunctionSpec,
-    ResponseSpec,
-    RouteSpec,
-    Stack,
-    TableSpec,
-    UserPoolSpec,
-    read_stack,
-    translate,
+from sessions_local.stack.intrinsics import (
+    ACCOUNT_ID as ACCOUNT_ID,
+    Resolver as Resolver,
+    TemplateError as TemplateError,
 )
-
-__all__ = [
-    "ACCOUNT_ID",
-    "ClientSpec",
-    "FunctionSpec",
-    "Resolver",
-    "ResponseSpec",
-    "RouteSpec",
-    "Stack",
-    "TableSpec",
-    "TemplateError",
-    "UserPoolSpec",
-    "read_stack",
-    "translate",
-]
+from sessions_local.stack.model import (
+    ClientSpec as ClientSpec,
+    FunctionSpec as FunctionSpec,
+    ResponseSpec as ResponseSpec,
+    RouteSpec as RouteSpec,
+    Stack as Stack,
+    TableSpec as TableSpec,
+    UserPoolSpec as UserPoolSpec,
+    read_stack as read_stack,
+    translate as translate,
+)
