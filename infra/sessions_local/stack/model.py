@@ -194,7 +194,6 @@ def _security(
 
 
 def read_stack(template: Path) -> Stack:
-    """The template as SAM translates it (cached), read into what the local API serves."""
     template = template.resolve()
     document = translate(template)["translated"]
     resources: Mapping[str, Any] = document.get("Resources") or {}
@@ -260,12 +259,11 @@ def read_stack(template: Path) -> Stack:
             name, scopes = _security(operation, authorizers)
             integration = operation["x-amazon-apigateway-integration"]
             if integration["type"] == "mock":
-                default = integration["responses"]["default"]
-                response = _response(default, "method.response.header.")
+                response = _response(integration["responses"]["default"], "method.response.header.")
                 mocks.append(MockSpec(path, method, response, name, scopes))
             else:
-                target = invoked_function(integration["uri"])
-                routes.append(RouteSpec(path, method, target, name, scopes))
+                function = invoked_function(integration["uri"])
+                routes.append(RouteSpec(path, method, function, name, scopes))
     responses = body.get("x-amazon-apigateway-gateway-responses") or {}
     stages = of_type("AWS::ApiGateway::Stage").values()
     return Stack(
