@@ -1,8 +1,6 @@
-"""What the local API serves, read from AWS SAM's translation of the template (made by
-``sam_translation.py`` in the SAM CLI's own environment): plain CloudFormation whose
-``AWS::ApiGateway::RestApi`` ``Body`` holds every route with its integration and security.
-Values that depend on local resources (``!Ref SessionsTable``) stay intrinsics until those exist
-(:meth:`Stack.resolver`)."""
+"""What the local API serves, read from AWS SAM's translation of the template: plain CloudFormation
+whose one API's ``Body`` holds every route. Values that depend on local resources
+(``!Ref SessionsTable``) stay intrinsics until those exist (:meth:`Stack.resolver`)."""
 
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ SCRIPT = Path(__file__).with_name("sam_translation.py")
 SAM_PYTHON = Path(".tools") / "sam" / "bin" / "python"
 PROJECT = Path(__file__).resolve().parents[3]  # the project this package belongs to
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-LOCAL_BUCKET = "sessions-local"  # where sam_translation.py puts a local code folder
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -90,7 +87,6 @@ class Stack:
     path: Path  # the template
     parameters: Mapping[str, str]  # defaults
     conditions: Mapping[str, Any]
-    mappings: Mapping[str, Any]
     functions: Mapping[str, FunctionSpec]
     routes: tuple[RouteSpec, ...]
     authorizers: Mapping[str, AuthorizerSpec]
@@ -101,7 +97,7 @@ class Stack:
     clients: tuple[ClientSpec, ...]
     gateway_responses: Mapping[str, ResponseSpec]
     mocks: tuple[MockSpec, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     def resolver(
         self,
@@ -116,7 +112,6 @@ class Stack:
             physical_ids=physical_ids or {},
             attributes=attributes or {},
             conditions=self.conditions,
-            mappings=self.mappings,
         )
 
     def clients_of(self, user_pool: str) -> list[ClientSpec]:
@@ -169,27 +164,21 @@ def _refs_in(value: Any) -> list[str]:
     if set(value) == {"Ref"}:
         return [str(value["Ref"])]
     if set(value) == {"Fn::GetAtt"}:
-        target = value["Fn::GetAtt"]
-        return [str(target[0] if isinstance(target, list) else target.split(".")[0])]
+        return [str(value["Fn::GetAtt"][0])]
     if set(value) == {"Fn::Sub"}:
-        text = value["Fn::Sub"]
-        text = text[0] if isinstance(text, list) else text
-        return [name.split(".")[0] for name in _SUB_NAME.findall(str(text))]
+        return [name.split(".")[0] for name in _SUB_NAME.findall(str(value["Fn::Sub"]))]
     return [ref for item in value.values() for ref in _refs_in(item)]
 
 
-def _response(spec: Mapping[str, Any], prefix: str = "gatewayresponse.header.") -> ResponseSpec:
-    """A response from the Body's (``statusCode``) or a resource's (``StatusCode``) keys."""
-    spec = {key[0].lower() + key[1:]: value for key, value in spec.items()}
-    templates = spec.get("responseTemplates") or {}
+def _response(spec: Mapping[str, Any], prefix: str) -> ResponseSpec:
     return ResponseSpec(
-        status=int(spec.get("statusCode") or 0),
+        status=int(spec["statusCode"]),
         headers={
             name.removeprefix(prefix): value
             for name, value in (spec.get("responseParameters") or {}).items()
             if name.startswith(prefix)
         },
-        template=templates.get("application/json", next(iter(templates.values()), None)),
+        template=(spec.get("responseTemplates") or {}).get("application/json"),
     )
 
 
@@ -205,22 +194,16 @@ def _security(
 
 
 def read_stack(template: Path) -> Stack:
-    """The template as SAM translates it (cached), read into what the local API serves."""
     template = template.resolve()
     document = translate(template)["translated"]
     resources: Mapping[str, Any] = document.get("Resources") or {}
     parameters = {
-        name: ",".join(map(str, spec["Default"]))
-        if isinstance(spec["Default"], list)
-        else str(spec["Default"])
+        name: str(spec["Default"])
         for name, spec in (document.get("Parameters") or {}).items()
         if "Default" in spec
     }
-    conditions, mappings = document.get("Conditions") or {}, document.get("Mappings") or {}
-    defaults = Resolver(
-        "us-east-1", parameters=parameters, conditions=conditions, mappings=mappings
-    )
-    warnings: list[str] = []
+    conditions = document.get("Conditions") or {}
+    defaults = Resolver("us-east-1", parameters=parameters, conditions=conditions)
 
     def of_type(kind: str) -> dict[str, Mapping[str, Any]]:
         """Resources of one type whose condition holds with the parameters' defaults."""
@@ -231,108 +214,75 @@ def read_stack(template: Path) -> Stack:
             and ("Condition" not in resource or defaults.condition(str(resource["Condition"])))
         }
 
-    def local_folder(location: Any) -> Path | None:
-        if isinstance(location, dict) and location.get("S3Bucket") == LOCAL_BUCKET:
-            return (template.parent / str(location["S3Key"])).resolve()
-        return None
+    def local_folder(location: Mapping[str, Any]) -> Path:
+        # sam_translation.py turned each local folder into s3://sessions-local/<folder>.
+        return (template.parent / str(location["S3Key"])).resolve()
 
     layers = {
-        logical_id: local_folder(properties.get("Content"))
+        logical_id: local_folder(properties["Content"])
         for logical_id, properties in of_type("AWS::Lambda::LayerVersion").items()
     }
-    functions = {}
-    for logical_id, properties in of_type("AWS::Lambda::Function").items():
-        code = local_folder(properties.get("Code"))
-        if code is None:
-            warnings.append(f"{logical_id}: its code is not a local folder; not served")
-            continue
-        own_layers = [
-            layers.get(next(iter(_refs_in(layer)), "")) for layer in properties.get("Layers") or []
-        ]
-        if None in own_layers:
-            warnings.append(f"{logical_id}: a layer not built from this template is left out")
-        functions[logical_id] = FunctionSpec(
+    functions = {
+        logical_id: FunctionSpec(
             logical_id,
-            code,
-            str(properties.get("Handler")),
+            local_folder(properties["Code"]),
+            str(properties["Handler"]),
             memory_mb=int(defaults.resolve(properties.get("MemorySize", 128))),
             timeout_s=int(defaults.resolve(properties.get("Timeout", 3))),
             environment=(properties.get("Environment") or {}).get("Variables") or {},
-            layers=tuple(folder for folder in own_layers if folder is not None),
+            layers=tuple(layers[layer["Ref"]] for layer in properties.get("Layers") or []),
         )
+        for logical_id, properties in of_type("AWS::Lambda::Function").items()
+    }
 
-    def invoked_function(uri: Any) -> str | None:
+    def invoked_function(uri: Any) -> str:
         """The function an ``aws_proxy`` integration invokes, maybe through its alias."""
-        for name in _refs_in(uri):
-            resource = resources.get(name) or {}
-            if resource.get("Type") == "AWS::Lambda::Function":
-                return name
-            if resource.get("Type") == "AWS::Lambda::Alias":
-                return next(iter(_refs_in(resource["Properties"].get("FunctionName"))), None)
-        return None
+        name = next(name for name in _refs_in(uri) if name in resources)
+        if resources[name]["Type"] == "AWS::Lambda::Alias":
+            return str(resources[name]["Properties"]["FunctionName"]["Ref"])
+        return name
 
     pools = of_type("AWS::Cognito::UserPool")
-    apis = of_type("AWS::ApiGateway::RestApi")
-    if len(apis) > 1:
-        warnings.append(f"the routes of {len(apis)} APIs are served on one port")
-    authorizers: dict[str, AuthorizerSpec] = {}
+    body = next(iter(of_type("AWS::ApiGateway::RestApi").values()), {}).get("Body") or {}
+    # OpenAPI 3 (template.yaml's own definition) or Swagger 2 (what SAM writes from events).
+    schemes = (body.get("components") or {}).get("securitySchemes")
+    authorizers = {}
+    for name, scheme in (schemes or body.get("securityDefinitions") or {}).items():
+        arns = scheme["x-amazon-apigateway-authorizer"]["providerARNs"]
+        pool = next(ref for ref in _refs_in(arns) if ref in pools)
+        authorizers[name] = AuthorizerSpec(pool, str(scheme["name"]))
     routes: list[RouteSpec] = []
     mocks: list[MockSpec] = []
-    responses: dict[str, ResponseSpec] = {}
-    binary: list[str] = []
-    for api in apis.values():
-        body = api.get("Body") or {}
-        components = body.get("components") or {}
-        schemes = components.get("securitySchemes") or body.get("securityDefinitions") or {}
-        for name, scheme in schemes.items():
-            authorizer = scheme.get("x-amazon-apigateway-authorizer") or {}
-            found = [ref for ref in _refs_in(authorizer.get("providerARNs")) if ref in pools]
-            if authorizer.get("type") == "cognito_user_pools" and found:
-                header = str(scheme.get("name") or "Authorization")
-                authorizers[name] = AuthorizerSpec(found[0], header)
+    for path, operations in (body.get("paths") or {}).items():
+        for key, operation in operations.items():
+            method = "ANY" if key == "x-amazon-apigateway-any-method" else key.upper()
+            name, scopes = _security(operation, authorizers)
+            integration = operation["x-amazon-apigateway-integration"]
+            if integration["type"] == "mock":
+                response = _response(integration["responses"]["default"], "method.response.header.")
+                mocks.append(MockSpec(path, method, response, name, scopes))
             else:
-                warnings.append(f"authorizer {name} is not a user pool of this stack: not served")
-        # The property escapes "/" as "~1"; the Body has them as clients send them.
-        binary.extend(body.get("x-amazon-apigateway-binary-media-types") or [])
-        binary.extend(str(kind).replace("~1", "/") for kind in api.get("BinaryMediaTypes") or [])
-        for kind, spec in (body.get("x-amazon-apigateway-gateway-responses") or {}).items():
-            responses[kind] = _response(spec)
-        for path, operations in (body.get("paths") or {}).items():
-            for key, operation in operations.items():
-                method = "ANY" if key == "x-amazon-apigateway-any-method" else key.upper()
-                if method not in (*HTTP_METHODS, "ANY"):
-                    continue
-                name, scopes = _security(operation, authorizers)
-                integration = operation.get("x-amazon-apigateway-integration") or {}
-                if integration.get("type") == "mock":
-                    default = (integration.get("responses") or {}).get("default") or {}
-                    response = _response({"statusCode": 200, **default}, "method.response.header.")
-                    mocks.append(MockSpec(path, method, response, name, scopes))
-                elif (target := invoked_function(integration.get("uri"))) in functions:
-                    routes.append(RouteSpec(path, method, str(target), name, scopes))
-                else:
-                    warnings.append(f"{method} {path}: its integration is not served")
-    for spec in of_type("AWS::ApiGateway::GatewayResponse").values():
-        responses[str(spec.get("ResponseType"))] = _response(spec)
+                function = invoked_function(integration["uri"])
+                routes.append(RouteSpec(path, method, function, name, scopes))
+    responses = body.get("x-amazon-apigateway-gateway-responses") or {}
     stages = of_type("AWS::ApiGateway::Stage").values()
     return Stack(
         path=template,
         parameters=parameters,
         conditions=conditions,
-        mappings=mappings,
         functions=functions,
         routes=tuple(routes),
         authorizers=authorizers,
         stage=next((str(defaults.resolve(stage.get("StageName"))) for stage in stages), "Prod"),
-        binary_media_types=tuple(dict.fromkeys(binary)),
+        binary_media_types=tuple(body.get("x-amazon-apigateway-binary-media-types") or ()),
         tables=tuple(TableSpec(*table) for table in of_type("AWS::DynamoDB::Table").items()),
         user_pools={name: UserPoolSpec(name, properties) for name, properties in pools.items()},
         clients=tuple(
-            ClientSpec(logical_id, pool, properties)
+            ClientSpec(logical_id, str(properties["UserPoolId"]["Ref"]), properties)
             for logical_id, properties in of_type("AWS::Cognito::UserPoolClient").items()
-            for pool in _refs_in(properties.get("UserPoolId"))[:1]
         ),
-        gateway_responses=responses,
+        gateway_responses={
+            kind: _response(spec, "gatewayresponse.header.") for kind, spec in responses.items()
+        },
         mocks=tuple(mocks),
-        warnings=tuple(warnings),
     )

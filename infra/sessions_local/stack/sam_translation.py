@@ -1,8 +1,6 @@
-"""AWS SAM's translation of a template, run by the SAM CLI's own Python (it pins its own boto3
-and pydantic), so this imports nothing of the project. ``python sam_translation.py TEMPLATE``
-prints ``{"expanded": <loops unrolled>, "translated": <plain CloudFormation>}``; ``--expanded``
-the first alone (for scanners that cannot read loops); ``--resolve`` expands as ``sam build``
-does, also resolving what the defaults allow. An invalid template exits 2 with SAM's message."""
+"""AWS SAM's translation of a template, run by the SAM CLI's own Python (so it imports nothing of
+the project): ``{"expanded": <loops unrolled>, "translated": <CloudFormation>}``; ``--expanded``
+the first alone; ``--resolve`` expands as ``sam build`` does. An invalid template exits 2."""
 
 import json
 import logging
