@@ -1,6 +1,6 @@
-"""Responses the gateway makes itself (errors, mock integrations), with CORS and ``X-Request-Id``:
-those the template declares rendered as API Gateway does (header mappings ``'text'`` and
-``context.x``, ``$context.x`` in the ``application/json`` template), others as problem+json."""
+"""Responses the gateway makes itself: those the template declares rendered as API Gateway does
+(header mappings ``'text'`` and ``context.x``, ``$context.x`` in the template), others as the
+contract's problem+json."""
 
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from session_actions.http.envelope import (
 from sessions_local.runtimes.pool import ProxyResponse
 
 Headers = Iterable[tuple[str, str]]
-_CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_.]+))")
+_CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
 
 
 @dataclass(frozen=True)
-class Rendered:
-    """A gateway or mock response with every intrinsic resolved."""
-
+class Rendered:  # a gateway or mock response, its intrinsics resolved
     status: int
     headers: Mapping[str, str]
     template: str | None
@@ -46,11 +44,7 @@ class Cors:
 
 def render_template(template: str, context: Mapping[str, str]) -> str:
     """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
-
-    def substitute(match: re.Match[str]) -> str:
-        return context.get(match.group(1) or match.group(2), match.group(0))
-
-    return _CONTEXT_VARIABLE.sub(substitute, template)
+    return _CONTEXT_VARIABLE.sub(lambda found: context.get(found[1], found[0]), template)
 
 
 @dataclass
@@ -65,7 +59,6 @@ class GatewayResponses:
         detail: str,
         request_id: str,
         extra_headers: Headers = (),
-        context: Mapping[str, str] | None = None,
     ) -> ProxyResponse:
         """The gateway response of type ``kind`` (API Gateway's names, e.g. UNAUTHORIZED)."""
         declared = self.declared.get(kind)
@@ -74,24 +67,22 @@ class GatewayResponses:
             if fallback is None:
                 return problem(status, detail, request_id, self.cors, extra_headers)
             declared = replace(fallback, status=status.value)
-        return self.render(declared, request_id, context, detail, kind, extra_headers)
+        return self.render(declared, request_id, detail, kind, extra_headers)
 
     def render(
         self,
         declared: Rendered,
         request_id: str,
-        context: Mapping[str, str] | None = None,
         message: str = "",
         kind: str = "",
         extra_headers: Headers = (),
     ) -> ProxyResponse:
-        """A declared response (or mock), given the ``$context`` variables and error it answers."""
+        """A declared response (or mock), given the error it answers."""
         variables = {
             "requestId": request_id,
             "error.message": message,
             "error.messageString": json.dumps(message),
             "error.responseType": kind,
-            **(context or {}),
         }
         headers: list[tuple[str, str]] = []
         for name, expression in declared.headers.items():
