@@ -58,7 +58,6 @@ def encode_body(
 
 def build_event(
     request: IncomingRequest,
-    *,
     resource: str,
     path_parameters: Mapping[str, str],
     stage: str,
