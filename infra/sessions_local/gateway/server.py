@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 import socket
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -57,14 +56,10 @@ def canonical_origin(text: str) -> str:
         return text
     found = _origin(text.lower())
     if found is None:
-        raise ValueError(
-            f"{text!r} is not an origin: scheme http or https, host, optional port "
-            "(https://app.example.com, http://192.168.1.20:8080), or *"
-        )
+        raise ValueError(f"{text!r} is not an origin (such as http://192.168.1.20:8080) or *")
     scheme, host, port = found.groups()
-    if port is None or port == _DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+    suffix = "" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}"
+    return f"{scheme}://{host}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -109,8 +104,7 @@ class LocalHttpServer(ThreadingHTTPServer):
         responses: GatewayResponses,
         origins: LocalOrigins,
     ) -> None:
-        address = listening.getsockname()[:2]
-        super().__init__(address, RequestHandler, bind_and_activate=False)
+        super().__init__(listening.getsockname()[:2], RequestHandler, bind_and_activate=False)
         self.socket.close()
         self.socket = listening
         self.app = app
@@ -236,7 +230,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 def configure_logging() -> None:
     """Our lines on stderr, after the time of day; the functions' own loggers are left alone."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     package = logging.getLogger("sessions_local")
     package.handlers[:] = [handler]
