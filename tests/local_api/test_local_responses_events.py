@@ -65,7 +65,7 @@ def test_without_declarations_the_contracts_problem_json() -> None:
 
 
 def test_unknown_template_variables_stay_as_written() -> None:
-    assert render_template("$context.nope ${context.requestId}", {"requestId": "r"}) == (
+    assert render_template("$context.nope $context.requestId", {"requestId": "r"}) == (
         "$context.nope r"
     )
 

@@ -25,7 +25,6 @@ SWAGGER_PAGE = """<!DOCTYPE html>
       dom_id: "#swagger-ui",
       deepLinking: true,
       persistAuthorization: true,
-      layout: "BaseLayout",
       servers: [{url: window.location.origin}]
     });
   </script>

@@ -18,8 +18,6 @@ from sessions_local.stack.intrinsics import ACCOUNT_ID
 
 @dataclass(frozen=True)
 class IncomingRequest:
-    """An HTTP request as the local API received it."""
-
     method: str
     path: str  # as sent, percent-encoded, no query
     query: Sequence[tuple[str, str]]  # decoded, in order, blank values kept
@@ -60,7 +58,6 @@ def encode_body(
 
 def build_event(
     request: IncomingRequest,
-    *,
     resource: str,
     path_parameters: Mapping[str, str],
     stage: str,

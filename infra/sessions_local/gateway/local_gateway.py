@@ -1,9 +1,6 @@
-"""The gateway, in API Gateway's order: the most specific resource for the path (a literal segment
-beats ``{id}``, which beats ``{proxy+}``), else 404; the method's function, else its mock
-integration or ``ANY``'s (a declared preflight ``OPTIONS`` mock beats an ``ANY`` route), else 405;
-its authorizer's token checks, else 401; then the function's response, else 502 (504 past API
-Gateway's 29 s). Each error is the template's gateway response of that type when it declares one.
-"""
+"""The gateway, in API Gateway's order: the most specific resource, else 404; the method's function
+or mock, else ``ANY``'s, else 405; the authorizer's token checks, else 401; then the function's
+response, else 502 (504 past API Gateway's 29 s). Errors are the template's gateway responses."""
 
 from __future__ import annotations
 
@@ -21,7 +18,6 @@ from sessions_local.gateway.events import IncomingRequest, build_event
 from sessions_local.gateway.responses import GatewayResponses, Rendered
 from sessions_local.runtimes.pool import FunctionFailed, LocalFunction, ProxyResponse
 from sessions_local.stack import RouteSpec
-from sessions_local.stack.model import HTTP_METHODS
 
 log = logging.getLogger("sessions_local")
 
@@ -34,18 +30,13 @@ def _segments(path: str) -> list[str]:
 
 
 def normalise(path: str) -> str:
-    return "/" + "/".join(_segments(path))
+    return "/" + path.strip("/")
 
 
 @dataclass
 class Resource:
     path: str  # normalised: /things/{id}
     methods: dict[str, RouteSpec] = field(default_factory=dict)
-
-    def allowed_methods(self) -> list[str]:
-        if "ANY" in self.methods:
-            return [m for m in HTTP_METHODS if m != "OPTIONS"]
-        return sorted(self.methods)
 
     def specificity(self) -> tuple[int, ...]:
         """Lower sorts first: per segment, a literal 0, a parameter 1, a greedy one 2."""
@@ -70,18 +61,16 @@ class Resource:
 
 
 class RouteTable:
-    def __init__(self, routes: Iterable[RouteSpec], other_paths: Iterable[str] = ()) -> None:
-        """Resources for the routes' paths, and for paths that only have mock integrations."""
+    def __init__(self, routes: Iterable[RouteSpec], mock_paths: Iterable[str] = ()) -> None:
         resources: dict[str, Resource] = {}
         for route in routes:
             path = normalise(route.path)
             resources.setdefault(path, Resource(path)).methods[route.method] = route
-        for path in map(normalise, other_paths):
+        for path in map(normalise, mock_paths):
             resources.setdefault(path, Resource(path))
         self.resources = sorted(resources.values(), key=Resource.specificity)
 
     def match(self, raw_path: str) -> tuple[Resource, dict[str, str]] | None:
-        """The most specific resource for a request path, and its decoded path parameters."""
         parts = [unquote(part) for part in _segments(raw_path)]
         for resource in self.resources:
             params = resource.parameters(parts)
@@ -95,15 +84,15 @@ class TokenRejected(Exception):
 
 
 # Why a token was refused, for the log: clearer than PyJWT's messages.
-_REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
-    (jwt.ExpiredSignatureError, "token expired"),
-    (jwt.InvalidSignatureError, "bad signature"),
-    (jwt.InvalidAudienceError, "wrong audience"),
-    (jwt.InvalidIssuerError, "wrong issuer"),
-    (jwt.ImmatureSignatureError, "issued in the future"),
-    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
-    (jwt.DecodeError, "not a JWT"),
-)
+_REASONS: dict[type[jwt.InvalidTokenError], str] = {
+    jwt.ExpiredSignatureError: "token expired",
+    jwt.InvalidSignatureError: "bad signature",
+    jwt.InvalidAudienceError: "wrong audience",
+    jwt.InvalidIssuerError: "wrong issuer",
+    jwt.ImmatureSignatureError: "issued in the future",
+    jwt.InvalidAlgorithmError: "algorithm not allowed",
+    jwt.DecodeError: "not a JWT",
+}
 
 
 class TokenVerifier:
@@ -116,7 +105,6 @@ class TokenVerifier:
         self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys}
 
     def verify(self, header_value: str | None) -> dict[str, Any]:
-        """The token's claims, or TokenRejected saying (for the log) what was wrong."""
         token = (header_value or "").strip()
         scheme, _, rest = token.partition(" ")
         if scheme.lower() == "bearer":
@@ -125,11 +113,8 @@ class TokenVerifier:
             raise TokenRejected("no token")
         try:
             key = self._keys.get(jwt.get_unverified_header(token).get("kid") or "")
-        except jwt.InvalidTokenError as error:
-            raise TokenRejected(f"not a JWT ({error})") from None
-        if key is None:
-            raise TokenRejected("signed with a key that is not the user pool's")
-        try:
+            if key is None:
+                raise TokenRejected("signed with a key that is not the user pool's")
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
@@ -141,8 +126,7 @@ class TokenVerifier:
         except jwt.MissingRequiredClaimError as error:
             raise TokenRejected(f"no {error.claim} claim") from None
         except jwt.InvalidTokenError as error:
-            reason = next((text for kind, text in _REASONS if isinstance(error, kind)), None)
-            raise TokenRejected(reason or str(error) or type(error).__name__) from None
+            raise TokenRejected(_REASONS.get(type(error), str(error))) from None
         if claims.get("token_use") != "id":
             raise TokenRejected(f"token_use is {claims.get('token_use')!r}, not 'id'")
         return claims
@@ -173,10 +157,8 @@ class Authorizer:
 
 @dataclass(frozen=True)
 class Mock:
-    """A mock integration of the template, and the authorizer SAM gives its method."""
-
     response: Rendered
-    authorizer: str | None = None
+    authorizer: str | None = None  # the one SAM gives the mock's method
 
 
 @dataclass(frozen=True)
@@ -193,62 +175,46 @@ class LocalGateway:
     authorizers: Mapping[str, Authorizer]
     responses: GatewayResponses
     stage: str
+    before_invoke: Callable[[], object]
     mocks: Mapping[tuple[str, str], Mock] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
-    before_invoke: Callable[[], object] | None = None
     port: int = 0
 
     def handle(self, request: IncomingRequest) -> Outcome:
         found = self.routes.match(request.path)
         if found is None:
             detail = f"No route matches {request.method} {request.path}"
-            return self._refuse(
-                request, "MISSING_AUTHENTICATION_TOKEN", HTTPStatus.NOT_FOUND, detail
-            )
+            kind = "MISSING_AUTHENTICATION_TOKEN"
+            return self._refuse(request, kind, HTTPStatus.NOT_FOUND, detail)
         resource, path_parameters = found
         method, path = request.method, resource.path
         # The method's function, else its mock (a declared preflight beats ANY), else ANY's.
         targets = (resource.methods.get(m) or self.mocks.get((path, m)) for m in (method, "ANY"))
         target = next((target for target in targets if target is not None), None)
         if target is None:
-            allowed = ", ".join([*resource.allowed_methods(), "OPTIONS"])
-            return self._refuse(
-                request,
-                "METHOD_NOT_ALLOWED",
-                HTTPStatus.METHOD_NOT_ALLOWED,
-                f"{path} supports {allowed}",
-                headers=(("Allow", allowed),),
+            allowed = ", ".join([*sorted(resource.methods), "OPTIONS"])
+            status, detail = HTTPStatus.METHOD_NOT_ALLOWED, f"{path} supports {allowed}"
+            response = self.responses.error(
+                "METHOD_NOT_ALLOWED", status, detail, request.request_id, [("Allow", allowed)]
             )
+            return Outcome(response, GATEWAY, detail)
         claims = None
         if target.authorizer is not None:
             authorizer = self.authorizers[target.authorizer]
-            header = (request.header(authorizer.header) or "").strip()
+            token = request.header(authorizer.header)
             try:
-                claims = gateway_claims(authorizer.verifier.verify(header))
+                claims = gateway_claims(authorizer.verifier.verify(token))
             except TokenRejected as rejected:
-                if not header:
-                    detail = f"Send a Cognito ID token in the {authorizer.header} header"
-                elif str(rejected) == "token expired":
-                    detail = "The token has expired"
-                else:
-                    detail = "The token is not valid for this API"
+                detail = f"Send a valid Cognito ID token in the {authorizer.header} header"
                 note = f"unauthorized: {rejected}"
                 return self._refuse(request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, note)
         if isinstance(target, Mock):
-            context = {"httpMethod": method, "resourcePath": path}
-            response = self.responses.render(target.response, request.request_id, context)
+            response = self.responses.render(target.response, request.request_id)
             return Outcome(response, GATEWAY, "mock integration")
         function = self.functions[target.function]
-        if self.before_invoke is not None:
-            self.before_invoke()
+        self.before_invoke()
         event = build_event(
-            request,
-            resource=path,
-            path_parameters=path_parameters,
-            stage=self.stage,
-            claims=claims,
-            binary_media_types=self.binary_media_types,
-            local_port=self.port,
+            request, path, path_parameters, self.stage, claims, self.binary_media_types, self.port
         )
         try:
             response = function.invoke(event)
@@ -258,25 +224,13 @@ class LocalGateway:
             if failure.gateway_timeout:
                 kind, status = "INTEGRATION_TIMEOUT", HTTPStatus.GATEWAY_TIMEOUT
             detail = "The function failed to produce a response"
-            return self._refuse(request, kind, status, detail, str(failure), by=function.name)
+            response = self.responses.error(kind, status, detail, request.request_id)
+            return Outcome(response, function.name, str(failure))
         response.headers.append(("x-amzn-RequestId", request.request_id))
         return Outcome(response, function.name)
 
     def _refuse(
-        self,
-        request: IncomingRequest,
-        kind: str,
-        status: HTTPStatus,
-        detail: str,
-        note: str = "",
-        headers: tuple[tuple[str, str], ...] = (),
-        by: str = GATEWAY,
+        self, request: IncomingRequest, kind: str, status: HTTPStatus, detail: str, note: str = ""
     ) -> Outcome:
-        context = {
-            "httpMethod": request.method,
-            "path": request.path,
-            "stage": self.stage,
-            "identity.sourceIp": request.source_ip,
-        }
-        response = self.responses.error(kind, status, detail, request.request_id, headers, context)
-        return Outcome(response, by, note or detail)
+        response = self.responses.error(kind, status, detail, request.request_id)
+        return Outcome(response, GATEWAY, note or detail)

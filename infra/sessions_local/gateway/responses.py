@@ -1,6 +1,6 @@
-"""Responses the gateway makes itself (errors, mock integrations), with CORS and ``X-Request-Id``:
-those the template declares rendered as API Gateway does (header mappings ``'text'`` and
-``context.x``, ``$context.x`` in the ``application/json`` template), others as problem+json."""
+"""Responses the gateway makes itself: those the template declares rendered as API Gateway does
+(header mappings ``'text'`` and ``context.x``, ``$context.x`` in the template), others as the
+contract's problem+json."""
 
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from session_actions.http.envelope import (
 from sessions_local.runtimes.pool import ProxyResponse
 
 Headers = Iterable[tuple[str, str]]
-_CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_.]+))")
+_CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
 
 
 @dataclass(frozen=True)
-class Rendered:
-    """A gateway or mock response with every intrinsic resolved."""
-
+class Rendered:  # a gateway or mock response, its intrinsics resolved
     status: int
     headers: Mapping[str, str]
     template: str | None
@@ -46,11 +44,7 @@ class Cors:
 
 def render_template(template: str, context: Mapping[str, str]) -> str:
     """Substitute ``$context.x`` variables (the only mapping-template feature supported)."""
-
-    def substitute(match: re.Match[str]) -> str:
-        return context.get(match.group(1) or match.group(2), match.group(0))
-
-    return _CONTEXT_VARIABLE.sub(substitute, template)
+    return _CONTEXT_VARIABLE.sub(lambda found: context.get(found[1], found[0]), template)
 
 
 @dataclass
@@ -59,59 +53,45 @@ class GatewayResponses:
     declared: Mapping[str, Rendered] = field(default_factory=dict)
 
     def error(
-        self,
-        kind: str,
-        status: HTTPStatus,
-        detail: str,
-        request_id: str,
-        extra_headers: Headers = (),
-        context: Mapping[str, str] | None = None,
+        self, kind: str, status: HTTPStatus, detail: str, request_id: str, headers: Headers = ()
     ) -> ProxyResponse:
         """The gateway response of type ``kind`` (API Gateway's names, e.g. UNAUTHORIZED)."""
         declared = self.declared.get(kind)
         if declared is None:
             fallback = self.declared.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX")
             if fallback is None:
-                return problem(status, detail, request_id, self.cors, extra_headers)
+                return problem(status, detail, request_id, self.cors, headers)
             declared = replace(fallback, status=status.value)
-        return self.render(declared, request_id, context, detail, kind, extra_headers)
+        return self.render(declared, request_id, detail, headers)
 
     def render(
-        self,
-        declared: Rendered,
-        request_id: str,
-        context: Mapping[str, str] | None = None,
-        message: str = "",
-        kind: str = "",
-        extra_headers: Headers = (),
+        self, declared: Rendered, request_id: str, message: str = "", headers: Headers = ()
     ) -> ProxyResponse:
-        """A declared response (or mock), given the ``$context`` variables and error it answers."""
+        """A declared response (or mock), given the error it answers."""
         variables = {
             "requestId": request_id,
             "error.message": message,
             "error.messageString": json.dumps(message),
-            "error.responseType": kind,
-            **(context or {}),
         }
-        headers: list[tuple[str, str]] = []
+        mapped: list[tuple[str, str]] = []
         for name, expression in declared.headers.items():
             source, _, variable = expression.partition(".")
             if len(expression) >= 2 and expression[0] == expression[-1] == "'":
-                headers.append((name, expression[1:-1]))
+                mapped.append((name, expression[1:-1]))
             elif source == "context" and variable in variables:
-                headers.append((name, variables[variable]))
-        names = {name.lower() for name, _ in headers}
-        headers.extend((name, value) for name, value in extra_headers if name.lower() not in names)
+                mapped.append((name, variables[variable]))
+        names = {name.lower() for name, _ in mapped}
+        mapped.extend((name, value) for name, value in headers if name.lower() not in names)
         body = render_template(declared.template, variables) if declared.template else ""
-        if body and "content-type" not in {name.lower() for name, _ in headers}:
-            headers.append(("Content-Type", "application/json"))
-        return ProxyResponse(declared.status, headers, body.encode())
+        if body and "content-type" not in {name.lower() for name, _ in mapped}:
+            mapped.append(("Content-Type", "application/json"))
+        return ProxyResponse(declared.status, mapped, body.encode())
 
 
 def problem(
-    status: HTTPStatus, detail: str, request_id: str, cors: Cors, extra_headers: Headers = ()
+    status: HTTPStatus, detail: str, request_id: str, cors: Cors, headers: Headers = ()
 ) -> ProxyResponse:
     """The contract's problem+json error, for gateway errors the template does not declare."""
     body = json.dumps(problem_body(status, detail, request_id)).encode()
-    headers = [("Content-Type", PROBLEM_JSON), (REQUEST_ID_HEADER, request_id), *cors.headers()]
-    return ProxyResponse(status.value, [*headers, *extra_headers], body)
+    own = [("Content-Type", PROBLEM_JSON), (REQUEST_ID_HEADER, request_id), *cors.headers()]
+    return ProxyResponse(status.value, [*own, *headers], body)

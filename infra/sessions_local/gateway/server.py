@@ -1,14 +1,12 @@
-"""The HTTP side: a thread per connection, one access log line per request, and local CORS: the
-deployed API sends the template's ``AllowedOrigin``, but a local web app may run on any dev server
-port, so any loopback origin, or one named at start-up, gets its ``Origin`` back (``Vary: Origin``).
-"""
+"""The HTTP side: a thread per connection, one access log line per request, and local CORS: a
+local web app may run on any dev server port, so any loopback origin, or one named at start-up,
+gets its ``Origin`` back (``Vary: Origin``) where the deployed API sends ``AllowedOrigin``."""
 
 from __future__ import annotations
 
 import logging
 import re
 import socket
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,9 +29,8 @@ DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 
 ANY_ORIGIN = "*"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
-# An origin as a browser serialises it: scheme, host, optional port without a leading zero, nothing
-# else (no path, user info, query or trailing dot). [0-9] rather than \d, which also matches other
-# scripts' digits; matched with fullmatch, as $ would accept a trailing newline.
+# An origin as a browser serialises it: nothing but scheme, host and a port without a leading zero.
+# [0-9], as \d matches other scripts' digits; fullmatch, as $ would accept a trailing newline.
 _ORIGIN = re.compile(
     r"(?P<scheme>https?)://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[::1\])"
     r"(?::(?P<port>[1-9][0-9]{0,4}))?"
@@ -48,27 +45,21 @@ def _origin(text: str) -> re.Match[str] | None:
 
 
 def is_loopback_origin(origin: str) -> bool:
-    """``http(s)://`` and exactly ``localhost``, ``127.0.0.1`` or ``[::1]``, with or without a port
-    (``http://localhost.evil.example`` and ``https://localhost@evil.example`` are other hosts)."""
+    """Exactly ``localhost``, ``127.0.0.1`` or ``[::1]``: ``localhost.evil.example`` is not."""
     found = _origin(origin)
     return found is not None and found["host"] in LOOPBACK_HOSTS
 
 
 def canonical_origin(text: str) -> str:
-    """A named origin as browsers send it (lower case, no default port), or ``*``; ValueError for
-    anything else, so a typo is caught at start-up, not by a browser."""
+    """A named origin as a browser sends it (lower case, no default port), or ``*``."""
     if text == ANY_ORIGIN:
         return text
     found = _origin(text.lower())
     if found is None:
-        raise ValueError(
-            f"{text!r} is not an origin: scheme http or https, host, optional port "
-            "(https://app.example.com, http://192.168.1.20:8080), or *"
-        )
+        raise ValueError(f"{text!r} is not an origin (such as http://192.168.1.20:8080) or *")
     scheme, host, port = found.groups()
-    if port is None or port == _DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+    suffix = "" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}"
+    return f"{scheme}://{host}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -84,15 +75,12 @@ class LocalOrigins:
         """For the banner: where a browser may call from."""
         if ANY_ORIGIN in self.named:
             return "any origin (*)"
-        loopback = (
-            "any loopback origin (http://localhost:<port>, http://127.0.0.1:<port>, "
-            "http://[::1]:<port>)"
-        )
-        return f"{loopback} and {', '.join(self.named)}" if self.named else loopback
+        hosts = ", ".join(f"http://{host}:<port>" for host in LOOPBACK_HOSTS)
+        named = f" and {', '.join(self.named)}" if self.named else ""
+        return f"any loopback origin ({hosts}){named}"
 
     def answer(self, response: ProxyResponse, origin: str | None) -> ProxyResponse:
-        """``response`` with its CORS origin fitted to the request's ``Origin``: only one that
-        has CORS headers (local-only paths have none), and not one that allows ``*``."""
+        """``response`` with its CORS origin (if any, and not ``*``) fitted to the ``Origin``."""
         allow = "access-control-allow-origin"
         current = [value for name, value in response.headers if name.lower() == allow]
         if not current or ANY_ORIGIN in current or origin is None or not self.allows(origin):
@@ -116,9 +104,7 @@ class LocalHttpServer(ThreadingHTTPServer):
         responses: GatewayResponses,
         origins: LocalOrigins,
     ) -> None:
-        """Serve on a socket already listening (see :func:`listen`)."""
-        address = listening.getsockname()[:2]
-        super().__init__(address, RequestHandler, bind_and_activate=False)
+        super().__init__(listening.getsockname()[:2], RequestHandler, bind_and_activate=False)
         self.socket.close()
         self.socket = listening
         self.app = app
@@ -168,11 +154,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def handle_expect_100(self) -> bool:
-        """Refuse an announced oversized body before the client sends it (no 100 Continue)."""
-        if int(self.headers.get("Content-Length") or 0) > MAX_PAYLOAD_BYTES:
-            self.body_refused = True
-            return True
-        return super().handle_expect_100()
+        """No 100 Continue for a body that is refused anyway: oversized or badly framed."""
+        try:
+            self.body_refused = int(self.headers.get("Content-Length") or 0) > MAX_PAYLOAD_BYTES
+        except ValueError:
+            return True  # _read_body raises it again: a 400
+        return self.body_refused or super().handle_expect_100()
 
     def _handle(self) -> None:
         started = time.perf_counter()
@@ -197,7 +184,6 @@ class RequestHandler(BaseHTTPRequestHandler):
         access_log.info("%s %s %s%s", answered, outcome.handled_by, request.request_id, note)
 
     def _outcome(self, request: IncomingRequest) -> Outcome:
-        """The app's outcome, else the gateway error for a body it cannot have or its failure."""
         try:
             body = self._read_body()
         except ValueError:
@@ -244,7 +230,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 def configure_logging() -> None:
     """Our lines on stderr, after the time of day; the functions' own loggers are left alone."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     package = logging.getLogger("sessions_local")
     package.handlers[:] = [handler]
