@@ -1,5 +1,3 @@
-"""``python -m sessions_local``: the same as the ``sessions-local`` command."""
-
 from sessions_local.cli import main
 
 if __name__ == "__main__":  # not when an execution environment's process imports it

@@ -45,25 +45,14 @@ def _origin(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sessions-local",
-        description="The Sessions API on this machine: the real functions behind Cognito-style "
-        "token checks, with an embedded DynamoDB and user pool.",
-    )
+    parser = argparse.ArgumentParser(prog="sessions-local", description=__doc__)
     local_api = argparse.ArgumentParser(add_help=False)
     local_api.add_argument("--host", default=DEFAULT_HOST, help="where the local API listens")
-    local_api.add_argument(
-        "--port", type=_bounded(0, 65535), default=DEFAULT_PORT, help="its port (0: any free one)"
-    )
+    local_api.add_argument("--port", type=_bounded(0, 65535), default=DEFAULT_PORT, help="0: any")
     deployment = argparse.ArgumentParser(add_help=False, parents=[local_api])
     deployment.add_argument("--region", default="us-east-1", help="AWS region the functions see")
     deployment.add_argument("--template", type=Path, help="default: the nearest template.yaml")
-    deployment.add_argument(
-        "--dynamodb-endpoint",
-        metavar="URL",
-        help="another DynamoDB (DynamoDB Local, dynalite, ...) than the embedded one; missing "
-        "tables are created there (invoke's default: the running local API's, if any)",
-    )
+    deployment.add_argument("--dynamodb-endpoint", metavar="URL", help="another DynamoDB")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", parents=[deployment], help="run the local API")
     serve.add_argument(
@@ -72,29 +61,15 @@ def _parser() -> argparse.ArgumentParser:
         type=_origin,
         action="append",
         default=[],
-        help="a browser origin allowed besides any loopback one (repeat for more); the first is "
-        "the AllowedOrigin the functions see (default: the template's)",
+        help="a browser origin to allow besides loopback (repeatable; the first is AllowedOrigin)",
     )
-    serve.add_argument(
-        "--built",
-        action="store_true",
-        help="serve the functions as `sam build` builds them, under the Lambda runtime emulator",
-    )
-    invoke = commands.add_parser(
-        "invoke",
-        parents=[deployment],
-        help="run one function as built, on one event (like `sam local invoke`, without Docker)",
-    )
+    serve.add_argument("--built", action="store_true", help="the functions as sam build built them")
+    invoke = commands.add_parser("invoke", parents=[deployment], help="run one built function")
     invoke.add_argument("function", metavar="FUNCTION", help="its logical id in the template")
     invoke.add_argument("-e", "--event", metavar="FILE", help="JSON file, or - for stdin")
     token = commands.add_parser("token", parents=[local_api], help="print a token for USERNAME")
     token.add_argument("username")
-    token.add_argument(
-        "--ttl",
-        type=_bounded(1, MAX_TOKEN_TTL_S),
-        metavar="SECONDS",
-        help="lifetime (default: the app client's)",
-    )
+    token.add_argument("--ttl", type=_bounded(1, MAX_TOKEN_TTL_S), help="default: the client's")
     return parser
 
 
@@ -168,32 +143,30 @@ def serve(args: argparse.Namespace) -> int:
     # Explicitly: a shell starting it in the background would otherwise leave SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    origins = tuple(dict.fromkeys(args.allowed_origin))
     api: LocalApi | None = None
     try:
-        try:
-            settings = DeploymentSettings(
-                template=(args.template or find_template(Path.cwd())).resolve(),
-                region=args.region,
-                dynamodb_endpoint=args.dynamodb_endpoint,
-                allowed_origin=origins[0] if origins else None,
-                built=args.built,
-            )
-            deployment = LocalDeployment(settings, echo=note).start()
-        except (TemplateError, EmulatorError) as error:
-            note(str(error))
-            return 2
+        settings = DeploymentSettings(
+            template=(args.template or find_template(Path.cwd())).resolve(),
+            region=args.region,
+            dynamodb_endpoint=args.dynamodb_endpoint,
+            allowed_origin=args.allowed_origin[0] if args.allowed_origin else None,
+            built=args.built,
+        )
+        deployment = LocalDeployment(settings, echo=note).start()
         # This process's own AWS calls, too, go to the local endpoints only.
         for name in [name for name in os.environ if name.startswith("AWS_")]:
             del os.environ[name]
         endpoints = (deployment.aws.endpoint, deployment.dynamodb_endpoint)
         os.environ.update(isolated_settings(args.region, *endpoints))
         port = listening.getsockname()[1]
-        api = LocalApi(deployment, origins, port)
+        api = LocalApi(deployment, tuple(args.allowed_origin), port)
         server = LocalHttpServer(listening, api.handle, api.responses, api.origins)
         _print_banner(api, args.host, port, time.perf_counter() - started)
         api.warm()
         server.serve_forever(poll_interval=0.2)
+    except (TemplateError, EmulatorError) as error:
+        note(str(error))
+        return 2
     except KeyboardInterrupt:
         pass
     finally:
@@ -205,13 +178,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def invoke(args: argparse.Namespace) -> int:
-    """The payload on stdout; the function's log, the emulator's report and where its data was
-    on stderr. Exit 1 when the function raised or timed out, 2 when it could not run.
-
-    Its DynamoDB: ``--dynamodb-endpoint``'s (missing tables are created there); else that of a
-    local API running at ``--port``, so that it sees the data ``make dev`` shows; else an
-    empty embedded one.
-    """
+    """The payload on stdout, logs on stderr; exit 1 when the function failed, 2 when it could
+    not run. Its DynamoDB: the option's, else a local API's running at ``--port``, else new."""
     from sessions_local.deployment import DeploymentSettings, LocalDeployment
     from sessions_local.runtimes.emulator import EmulatorError
     from sessions_local.stack import TemplateError
@@ -273,13 +241,10 @@ def _running_store(host: str, port: int) -> str | None:
 
 def _command_path() -> str:
     """How the user can run this command again from the current folder."""
-    argv0 = Path(sys.argv[0])
+    argv0 = Path(sys.argv[0]).resolve()
     if argv0.name != "sessions-local":
         return "sessions-local"
-    try:
-        return str(argv0.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(argv0)
+    return str(argv0.relative_to(Path.cwd()) if argv0.is_relative_to(Path.cwd()) else argv0)
 
 
 def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
@@ -288,39 +253,26 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
     host_option = "" if host == DEFAULT_HOST else f" --host {shlex.quote(host)}"
     token_command = f"{_command_path()} token alice{port_option}{host_option}"
     deployment = api.deployment
-    storage = deployment.settings.dynamodb_endpoint or "embedded, in memory"
-    tables = ", ".join(plan.name for plan in deployment.tables.plans)
-    emulator = deployment.emulator
-    functions = (
-        f"as built by sam build ({emulator.build.architecture}, {emulator.build.root}), under "
-        "the Lambda runtime emulator"
-        if emulator is not None
-        else "from source; a change to a function or its layer is served on the next request"
-    )
+    built = "as sam build built them, under the Lambda runtime emulator"
+    source = "from source; a change to a function or its layer is served on the next request"
     lines = [
         f"Sessions API (local) listening on {base}  (ready in {seconds:.1f}s)",
-        "",
         "Routes:",
         *(
             f"  {route.method:<7} {route.path:<18} -> {route.function}"
             + ("" if route.authorizer else "  (no token)")
             for route in deployment.stack.routes
         ),
-        f"DynamoDB: {storage}; tables: {tables}",
+        f"DynamoDB: {deployment.settings.dynamodb_endpoint or 'embedded, in memory'}",
         f"CORS: browsers may call from {api.origins.describe()}",
-        "  (another origin: --allowed-origin ORIGIN, or make dev ORIGIN=...)",
-        f"Functions: {functions}",
-        f"Docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
-        "",
+        f"Functions: {source if deployment.emulator is None else built}",
+        f"Docs: {base}/docs",
         "Get an ID token (same username, same user):",
         f"  {token_command}",
         "Create a session:",
         f"  curl -i -X POST {base}/sessions \\",
         f'    -H "Authorization: Bearer $({token_command})" \\',
         "    -H 'Content-Type: application/json' -d '{\"title\": \"My first session\"}'",
-        "List them:",
-        f'  curl -i {base}/sessions -H "Authorization: Bearer $({token_command})"',
-        "",
         *(f"note: {line}" for line in deployment.notes),
         *(f"warning: {line}" for line in deployment.warnings),
         "Ctrl-C stops it.",

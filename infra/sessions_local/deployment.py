@@ -1,6 +1,5 @@
 """One local deployment of the template: embedded AWS, tables, user pools and each function's
-settings, resolved as CloudFormation would resolve them after a deploy. ``serve``, ``invoke``,
-the benchmarks and the tests all set up through it; it is complete once ``start`` returns."""
+settings, resolved as CloudFormation would after a deploy; complete once ``start`` returns."""
 
 from __future__ import annotations
 
@@ -81,8 +80,17 @@ class LocalDeployment:
                 f"DynamoDB at {self.dynamodb_endpoint} is not reachable ({type(error).__name__}); "
                 "tables will be created when it is, and requests fail with 503 until then"
             )
-        if user_pools:
-            self._create_user_pools(endpoint)
+        # A local pool for each user pool an authorizer names (read_stack checks it has one).
+        named = [a.user_pool for a in self.stack.authorizers.values()] if user_pools else []
+        cognito = client("cognito-idp", region, endpoint)
+        resolve = self.resolver.resolve
+        for name in dict.fromkeys(named):
+            pool_spec = UserPoolSpec(name, resolve(dict(self.stack.user_pools[name].properties)))
+            clients = [
+                ClientSpec(c.logical_id, c.user_pool, resolve(dict(c.properties)))
+                for c in self.stack.clients_of(name)
+            ]
+            self.pools[name] = LocalUserPool(cognito, endpoint, region, pool_spec, clients)
         physical = {plan.logical_id: plan.name for plan in plans}
         attributes = {
             (plan.logical_id, "Arn"): f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{plan.name}"
@@ -92,8 +100,6 @@ class LocalDeployment:
             physical[name] = pool.pool_id
             physical.update(pool.client_ids)
             attributes[(name, "Arn")] = pool.arn
-            attributes[(name, "ProviderURL")] = pool.issuer
-            attributes[(name, "ProviderName")] = pool.issuer.removeprefix("https://")
         self.resolver = self.stack.resolver(region, self.overrides, physical, attributes)
         # The functions' AWS settings name only the local endpoints, whatever this shell has.
         parent = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -104,21 +110,6 @@ class LocalDeployment:
             variables = function_variables(spec, resolved, region, secrets, parent)
             self.functions[spec.logical_id] = FunctionSettings(spec, variables)
         return self
-
-    def _create_user_pools(self, endpoint: str) -> None:
-        """One local pool for each user pool a Cognito authorizer names."""
-        cognito = client("cognito-idp", self.settings.region, endpoint)
-        for name in dict.fromkeys(a.user_pool for a in self.stack.authorizers.values()):
-            spec = self.stack.user_pools.get(name)
-            if spec is None:
-                continue
-            resolve = self.resolver.resolve
-            pool = UserPoolSpec(name, resolve(dict(spec.properties)))
-            clients = [
-                ClientSpec(c.logical_id, c.user_pool, resolve(dict(c.properties)))
-                for c in self.stack.clients_of(name)
-            ]
-            self.pools[name] = LocalUserPool(cognito, endpoint, self.settings.region, pool, clients)
 
     def stop(self) -> None:
         self.aws.stop()

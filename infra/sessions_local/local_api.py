@@ -1,6 +1,5 @@
 """The local API: a started deployment's functions behind the gateway, and the local-only paths
-(``/_local/token``, ``/_local/health``, ``/openapi.json``, ``/docs``). It is everything
-``sessions-local serve`` runs except the socket."""
+(token, health, docs); everything ``sessions-local serve`` runs except the socket."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import contextlib
 import ipaddress
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from http import HTTPStatus
 
 from botocore.exceptions import ClientError
@@ -86,10 +85,8 @@ class LocalApi:
             except FunctionFailed as failure:
                 log.warning("warning: %s", failure)
 
-        workers = ThreadPoolExecutor(max_workers=max(1, len(self.functions)))
         for function in self.functions.values():
-            workers.submit(warm, function)
-        workers.shutdown(wait=False)
+            threading.Thread(target=warm, args=(function,)).start()
 
     def stop(self) -> None:
         for function in self.functions.values():

@@ -1,5 +1,4 @@
-"""The embedded AWS: moto's DynamoDB and Cognito on loopback, with the template's tables and
-user pools."""
+"""The embedded AWS: moto's DynamoDB and Cognito on loopback, the template's tables and pools."""
 
 from sessions_local.aws.embedded import EmbeddedAws as EmbeddedAws, client as client
 from sessions_local.aws.tables import (

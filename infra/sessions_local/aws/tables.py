@@ -1,5 +1,5 @@
 """The template's DynamoDB tables on the local endpoint, created when missing: an existing
-table is left alone, and a key schema or index list unlike the template's is reported."""
+table is left alone, and keys or indexes unlike the template's are reported."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from typing import Any
 from sessions_local.stack import Stack, TableSpec
 from sessions_local.stack.intrinsics import Resolver
 
+_INDEXES = "GlobalSecondaryIndexes"
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
-_INDEX_SECTIONS = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-_DEFAULT_THROUGHPUT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
 # How a DynamoDB-compatible store answers an operation it does not implement.
 _NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "NotImplementedException"})
 
@@ -29,38 +28,22 @@ class TablePlan:
 
 
 def plan_table(spec: TableSpec, resolver: Resolver) -> TablePlan:
-    """The CreateTable request for one template table; the resolver's physical id names it."""
+    """The CreateTable request for one template table (on demand, as the template's are)."""
     properties = resolver.resolve(dict(spec.properties))
     name = resolver.physical_ids.get(spec.logical_id) or properties.get("TableName")
     name = str(name or spec.logical_id)
-    throughput = properties.get("ProvisionedThroughput")
-    provisioned = properties.get("BillingMode") == "PROVISIONED" or (
-        "BillingMode" not in properties and throughput is not None
-    )
     create: dict[str, Any] = {
         "TableName": name,
         "AttributeDefinitions": properties["AttributeDefinitions"],
         "KeySchema": properties["KeySchema"],
-        "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+        "BillingMode": "PAY_PER_REQUEST",
     }
-    if provisioned:
-        create["ProvisionedThroughput"] = throughput or _DEFAULT_THROUGHPUT
-    for section in _INDEX_SECTIONS:
-        indexes = []
-        for index in properties.get(section) or []:
-            local_index = {key: index[key] for key in _INDEX_KEYS if key in index}
-            if provisioned and section == "GlobalSecondaryIndexes":
-                local_index["ProvisionedThroughput"] = (
-                    index.get("ProvisionedThroughput") or _DEFAULT_THROUGHPUT
-                )
-            indexes.append(local_index)
-        if indexes:
-            create[section] = indexes
-    view = (properties.get("StreamSpecification") or {}).get("StreamViewType")
-    if view:
-        create["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
+    if indexes := properties.get(_INDEXES):
+        create[_INDEXES] = [
+            {key: index[key] for key in _INDEX_KEYS if key in index} for index in indexes
+        ]
     ttl = properties.get("TimeToLiveSpecification") or {}
-    ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") in (True, "true") else None
+    ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") else None
     return TablePlan(spec.logical_id, name, create, ttl_attribute)
 
 
@@ -129,15 +112,11 @@ class TableProvisioner:
 
     def _compare(self, plan: TablePlan) -> list[str]:
         table = self._client.describe_table(TableName=plan.name)["Table"]
+        have, want = (
+            (shape.get("KeySchema"), {index["IndexName"] for index in shape.get(_INDEXES) or []})
+            for shape in (table, plan.create)
+        )
         notes = [f"using existing table {plan.name}"]
-        if table.get("KeySchema") != plan.create["KeySchema"]:
-            notes.append(f"warning: {plan.name} has a different key schema than the template")
-        for section in _INDEX_SECTIONS:
-            have = {index["IndexName"] for index in table.get(section) or []}
-            want = {index["IndexName"] for index in plan.create.get(section) or []}
-            if have != want:
-                notes.append(
-                    f"warning: {plan.name} {section} are {sorted(have)}, "
-                    f"the template has {sorted(want)}"
-                )
+        if have != want:
+            notes.append(f"warning: {plan.name} has other keys or indexes than the template")
         return notes

@@ -22,19 +22,8 @@ LOCAL_DOMAIN = "example.com"
 # CloudFormation's property names are the API's parameter names, except this one.
 _RENAMED = {"UserPoolName": "PoolName"}
 # Left out of the create calls: the MFA ones are set afterwards, as CloudFormation does
-# (creating a pool with MFA on needs an SMS configuration); moto has no email MFA and no
-# passkeys (WebAuthn*); a client's UserPoolId is the local pool's.
-_SET_OTHERWISE = frozenset(
-    {
-        "MfaConfiguration",
-        "EnabledMfas",
-        "EmailAuthenticationMessage",
-        "EmailAuthenticationSubject",
-        "WebAuthnRelyingPartyID",
-        "WebAuthnUserVerification",
-        "UserPoolId",
-    }
-)
+# (creating a pool with MFA on needs an SMS configuration); a client's UserPoolId is the local one.
+_SET_OTHERWISE = frozenset({"MfaConfiguration", "EnabledMfas", "UserPoolId"})
 # Claims that Cognito writes as JSON booleans in an ID token (attributes are strings).
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
@@ -72,13 +61,18 @@ class LocalUserPool:
         # moto's own model of the pool signs the tokens: its API has no call that makes one.
         backend = cognitoidp_backends[self.arn.split(":")[4]][region]
         self._signer = backend.user_pools[self.pool_id]
-        self._set_mfa(pool.properties)
+        if (mfa := pool.properties.get("MfaConfiguration")) in ("ON", "OPTIONAL"):
+            totp = "SOFTWARE_TOKEN_MFA" in (pool.properties.get("EnabledMfas") or [])
+            cognito.set_user_pool_mfa_config(
+                UserPoolId=self.pool_id,
+                MfaConfiguration=mfa,
+                SoftwareTokenMfaConfiguration={"Enabled": totp},
+            )
         self.email_usernames = "email" in (parameters.get("UsernameAttributes") or [])
         self.client_ids: dict[str, str] = {}
         self.token_ttl: dict[str, int] = {}
         self.access_token_ttl: dict[str, int] = {}
-        self._read_attributes: dict[str, list[str] | None] = {}
-        for spec in clients or [ClientSpec(f"{pool.logical_id}Client", pool.logical_id, {})]:
+        for spec in clients:
             parameters = _parameters(
                 cognito, "CreateUserPoolClient", spec.logical_id, spec.properties
             )
@@ -87,27 +81,11 @@ class LocalUserPool:
             self.client_ids[spec.logical_id] = created["UserPoolClient"]["ClientId"]
             self.token_ttl[spec.logical_id] = _validity_s(parameters, "IdToken")
             self.access_token_ttl[spec.logical_id] = _validity_s(parameters, "AccessToken")
-            self._read_attributes[spec.logical_id] = parameters.get("ReadAttributes")
         self.default_client = next(iter(self.client_ids))
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{self.pool_id}"
         jwks_url = f"{endpoint}/{self.pool_id}/.well-known/jwks.json"
         with urllib.request.urlopen(jwks_url, timeout=5) as response:  # noqa: S310 - loopback
             self.jwks: Mapping[str, Any] = json.loads(response.read())
-
-    def _set_mfa(self, properties: Mapping[str, Any]) -> None:
-        """``MfaConfiguration`` ON or OPTIONAL with the factors of ``EnabledMfas``."""
-        mode = properties.get("MfaConfiguration")
-        if mode not in ("ON", "OPTIONAL"):
-            return
-        enabled = properties.get("EnabledMfas") or []
-        request: dict[str, Any] = {
-            "MfaConfiguration": mode,
-            "SoftwareTokenMfaConfiguration": {"Enabled": "SOFTWARE_TOKEN_MFA" in enabled},
-        }
-        if "SMS_MFA" in enabled and properties.get("SmsConfiguration") is not None:
-            sms = ("SmsConfiguration", "SmsAuthenticationMessage")
-            request["SmsMfaConfiguration"] = {k: properties[k] for k in sms if k in properties}
-        self._cognito.set_user_pool_mfa_config(UserPoolId=self.pool_id, **request)
 
     def _user(self, name: str) -> tuple[str, dict[str, str]]:
         """The username Cognito takes for ``name`` (see the class) and the user's attributes;
@@ -132,15 +110,14 @@ class LocalUserPool:
         return username, {str(a["Name"]): str(a["Value"]) for a in attributes}
 
     def issue_id_token(self, name: str, ttl: int | None = None) -> IssuedToken:
-        """A signed ID token for ``name``'s user from the first app client, with the attributes
-        that client may read (all, without ``ReadAttributes``), as Cognito's carry them."""
+        """A signed ID token for ``name``'s user from the first app client, with the user's
+        attributes as Cognito's carry them."""
         username, attributes = self._user(name)
         expires_in = ttl if ttl is not None else self.token_ttl[self.default_client]
-        readable = self._read_attributes[self.default_client]
         claims: dict[str, Any] = {
             key: (value == "true" if key in _BOOLEAN_CLAIMS else value)
             for key, value in attributes.items()
-            if key != "sub" and (readable is None or key in readable)
+            if key != "sub"
         }
         claims.update({"origin_jti": str(uuid.uuid4()), "event_id": str(uuid.uuid4())})
         client_id = self.client_ids[self.default_client]
@@ -169,7 +146,5 @@ def _parameters(
 def _validity_s(client: Mapping[str, Any], kind: str) -> int:
     """The client's ``{kind}Validity`` in seconds; without one, Cognito's hour."""
     validity = client.get(f"{kind}Validity")
-    if validity is None:
-        return 3600
     units = (client.get("TokenValidityUnits") or {}).get(kind, "hours")
-    return int(validity) * _UNIT_SECONDS.get(units, 3600)
+    return 3600 if validity is None else int(validity) * _UNIT_SECONDS[units]
