@@ -118,9 +118,8 @@ def build(template: Path, architecture: str, echo: Echo) -> Build:
             raise EmulatorError(f"{sam} is missing: run `make setup` first")
         stamp.unlink(missing_ok=True)
         command = [str(sam), "build", "--template-file", str(template), "--base-dir", str(root)]
-        command += ["--build-dir", str(result.root), "--cache-dir", str(output / "cache")]
         # The stamp decides whether to build: SAM's own cache would miss a Makefile change.
-        command.append("--no-cached")
+        command += ["--build-dir", str(result.root), "--no-cached"]
         environment = {
             **os.environ,
             # No account needed: a fixed region, no telemetry, no instance-metadata lookup.
@@ -206,8 +205,7 @@ class Emulator:
 
 @dataclass(frozen=True)
 class Report:
-    """The emulator's account of one invocation; ``init_ms`` only on a cold start, which
-    ``duration_ms`` then includes."""
+    """The emulator's account of an invocation; ``init_ms`` (part of ``duration_ms``) if cold."""
 
     request_id: str
     duration_ms: float
@@ -218,13 +216,6 @@ class Report:
     def cold(self) -> bool:
         return self.init_ms is not None
 
-    @classmethod
-    def read(cls, line: str, init_ms: float | None) -> Report:
-        fields = parse_report(line)
-        duration, memory = fields.get("Duration", "0 ms"), fields.get("Memory Size", "0 MB")
-        request_id = fields.get("RequestId", "")
-        return cls(request_id, float(duration.split()[0]), int(memory.split()[0]), init_ms)
-
 
 def parse_report(line: str) -> dict[str, str]:
     """The fields of a ``REPORT RequestId: ...\\tDuration: 1.23 ms\\t...`` line, by name."""
@@ -234,7 +225,7 @@ def parse_report(line: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Invocation:
-    """The payload; when the function raised or timed out, Lambda's error object and its type."""
+    """The payload: Lambda's error object, with its type in ``error``, when the function raised."""
 
     payload: Any
     error: str | None
@@ -256,7 +247,6 @@ class EmulatedFunction:
     _reports: queue.Queue[Report | None] = field(default_factory=queue.Queue, init=False)
 
     def environment(self) -> dict[str, str]:
-        """The function's variables (Lambda's reserved ones among them), and the runtime's."""
         runtime = self.emulator.runtime_dir
         # Lambda's sys.path order: /var/task, /opt/python, /var/runtime.
         search_path = [self.spec.code_uri, *map(layer_path, self.spec.layers), runtime]
@@ -279,7 +269,7 @@ class EmulatedFunction:
         command += ["--runtime-api-address", f"127.0.0.1:{runtime_api}"]
         # -S: no site-packages, only the three folders on PYTHONPATH.
         command += [str(self.emulator.python), "-S", "-m", "awslambdaric", self.spec.handler]
-        self._process = subprocess.Popen(  # noqa: S603 - the SAM CLI's own emulator binary
+        self._process = process = subprocess.Popen(  # noqa: S603 - the SAM CLI's own emulator binary
             command,
             cwd=self.spec.code_uri,
             env=self.environment(),
@@ -289,13 +279,11 @@ class EmulatedFunction:
             encoding="utf-8",
             errors="replace",
         )
-        self._reader = threading.Thread(
-            target=self._read, args=(self._process.stdout,), name=f"{name}-rie", daemon=True
-        )
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
         self._reader.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 raise EmulatorError(f"{name}: the emulator exited at start")
             with (
                 contextlib.suppress(OSError),
@@ -375,7 +363,9 @@ class EmulatedFunction:
                     init_ms = float(found.group(1))
                 continue
             if line.startswith("REPORT RequestId:"):
-                self._reports.put(Report.read(line, init_ms))
+                fields = {name: value.split()[0] for name, value in parse_report(line).items()}
+                duration, memory = float(fields["Duration"]), int(fields["Memory Size"])
+                self._reports.put(Report(fields["RequestId"], duration, memory, init_ms))
                 init_ms = None  # the init belongs to the first invocation's report only
             if not line.startswith(("START RequestId:", "END RequestId:")):
                 self.output(line)
@@ -383,10 +373,8 @@ class EmulatedFunction:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
 
 
 class BuiltFunction(LocalFunction):

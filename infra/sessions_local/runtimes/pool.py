@@ -1,16 +1,15 @@
-"""The template's functions, each with a pool of execution environments as Lambda has them: one
-request per environment at a time. From source, each is a child process that runs the function
-as Lambda's Python runtime does, one JSON event at a time."""
+"""The template's functions, each with a pool of execution environments, one request each at a
+time as in Lambda; from source, an environment is a child process running the handler."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import importlib
 import json
 import logging
 import multiprocessing
 import os
+import pkgutil
 import signal
 import sys
 import threading
@@ -23,9 +22,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sessions_local.stack import ACCOUNT_ID, FunctionSpec
+
+if TYPE_CHECKING:
+    from sessions_local.runtimes.emulator import EmulatedFunction
 
 log = logging.getLogger("sessions_local")
 
@@ -103,9 +105,8 @@ def _child(
         warnings.filterwarnings(action, message=message.partition(":")[0])  # type: ignore[arg-type]
     os.chdir(search_path[0])
     sys.path[:0] = search_path
-    module_name, _, attribute = handler.rpartition(".")
     try:
-        function = getattr(importlib.import_module(module_name), attribute)
+        function = pkgutil.resolve_name(handler)
     except Exception as error:
         traceback.print_exc()
         connection.send(f"{type(error).__name__}: {error}")
@@ -126,17 +127,6 @@ def _child(
         sys.stderr.flush()
         with contextlib.suppress(BrokenPipeError):  # the parent gave up waiting: a timeout
             connection.send(reply)
-
-
-class ExecutionEnvironment(Protocol):
-    """One environment of a pool: ``handle`` gives the handler's result, or FunctionFailed."""
-
-    def handle(self, event: Mapping[str, Any]) -> Any: ...
-
-    @property
-    def alive(self) -> bool: ...
-
-    def stop(self) -> None: ...
 
 
 class Environment:
@@ -173,11 +163,7 @@ class Environment:
         if not self._connection.poll(limit + 0.25):
             self.stop()  # as Lambda stops an environment that timed out
             gateway = timeout > INTEGRATION_TIMEOUT_S
-            raise FunctionFailed(
-                f"{name} timed out after {limit:.0f}s"
-                + (" (API Gateway's integration limit)" if gateway else ""),
-                gateway_timeout=gateway,
-            )
+            raise FunctionFailed(f"{name} timed out after {limit:.0f}s", gateway_timeout=gateway)
         try:
             ok, payload = self._connection.recv()
         except EOFError:
@@ -194,9 +180,8 @@ class Environment:
     def stop(self) -> None:
         self._connection.close()  # the child's cue to exit
         self._process.join(timeout=1)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(timeout=1)
+        self._process.kill()  # if it has not exited
+        self._process.join(timeout=1)
 
 
 class LocalFunction:
@@ -208,7 +193,7 @@ class LocalFunction:
         self.spec = spec
         self.region = region
         self.variables = dict(variables)
-        self._idle: list[ExecutionEnvironment] = []
+        self._idle: list[Environment | EmulatedFunction] = []
         self._slots = threading.BoundedSemaphore(MAX_ENVIRONMENTS)
         self._lock = threading.Lock()
         self._stopping = False
@@ -219,7 +204,7 @@ class LocalFunction:
     def name(self) -> str:
         return self.spec.logical_id
 
-    def start_environment(self) -> ExecutionEnvironment:
+    def start_environment(self) -> Environment | EmulatedFunction:
         return Environment(self.spec, self.region, self.variables)
 
     def _reload_if_changed(self) -> None:
@@ -241,7 +226,7 @@ class LocalFunction:
             environment.stop()
 
     @contextlib.contextmanager
-    def _environment(self) -> Iterator[ExecutionEnvironment]:
+    def _environment(self) -> Iterator[Environment | EmulatedFunction]:
         """An idle environment, else a new one (a cold start); one request each at a time."""
         self._reload_if_changed()
         with self._slots:
@@ -293,9 +278,8 @@ def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
         if not isinstance(values, list):
             raise FunctionFailed(f"{name} returned multiValueHeaders.{key} that is not a list")
         headers.extend((str(key), _text(value)) for value in values)
-    for key, value in single.items():
-        if (str(key), _text(value)) not in headers:
-            headers.append((str(key), _text(value)))
+    pairs = [(str(key), _text(value)) for key, value in single.items()]
+    headers += [pair for pair in pairs if pair not in headers]
     body = result.get("body")
     if not isinstance(body, str | None):
         raise FunctionFailed(f"{name} returned a body that is not a string")
