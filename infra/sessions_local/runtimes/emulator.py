@@ -325,7 +325,7 @@ class EmulatedFunction:
         limit = self.spec.timeout_s + INIT_TIMEOUT_S
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=limit)
         try:
-            connection.request("POST", INVOKE_PATH, json.dumps(event))  # ASCII: \u escapes
+            connection.request("POST", INVOKE_PATH, json.dumps(event))  # all ASCII (\u escapes)
             body = connection.getresponse().read()
         except (OSError, http.client.HTTPException) as failure:
             self.stop()

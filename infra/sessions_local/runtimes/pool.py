@@ -37,7 +37,7 @@ INIT_TIMEOUT_S = 30.0
 INTEGRATION_TIMEOUT_S = 29.0
 MAX_ENVIRONMENTS = 4
 # Loaded once by the process that forks environments, so a cold start does not import them again:
-# the SDKs a Python function commonly imports, none of which reads its configuration at import.
+# the SDKs the template's functions import, none of which reads its configuration at import.
 PRELOAD = [
     "boto3",
     "pydantic",
