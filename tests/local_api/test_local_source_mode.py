@@ -23,7 +23,7 @@ def refuse(*args: object, **kwargs: object) -> None:
 
 @pytest.fixture(params=["forkserver", "spawn"])
 def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    for name in ("prepare", "build", "find_rie", "prepare_runtime", "native_architecture"):
+    for name in ("prepare", "build", "find_rie", "prepare_runtime"):
         monkeypatch.setattr(emulator, name, refuse)
     if request.param == "spawn":
         monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from sessions_local.runtimes.pool import INIT_TIMEOUT_S, FunctionFailed, LocalFunction, python_paths
+from sessions_local.runtimes.pool import INIT_TIMEOUT_S, FunctionFailed, LocalFunction, layer_path
 from sessions_local.stack import FunctionSpec, translate
 
-# Lambda's names for the two instruction sets, by what this machine reports.
-ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+# Lambda's names for the instruction sets, as Linux reports them (the emulator is a Linux binary).
+ARCHITECTURES = {"x86_64": "x86_64", "aarch64": "arm64"}
 SAM_VENV = Path(".tools") / "sam"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 START_TIMEOUT_S = 10.0
@@ -40,16 +40,8 @@ _REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
 Echo = Callable[[str], None]
 
 
-class EmulatorError(Exception):
-    """The build, the runtime folder or the emulator could not be made or started."""
-
-
-def native_architecture() -> str:
-    """This machine's instruction set, in Lambda's words (``x86_64`` or ``arm64``)."""
-    machine = platform.machine().lower()
-    if machine not in ARCHITECTURES:
-        raise EmulatorError(f"Lambda has no architecture for this machine ({machine})")
-    return ARCHITECTURES[machine]
+class EmulatorError(FunctionFailed):
+    """The build, the runtime folder or the emulator could not be made, started or reached."""
 
 
 @contextlib.contextmanager
@@ -93,12 +85,12 @@ def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str
     root = template.parent
     files = [(path.name, path) for path in (template, root / "samconfig.toml") if path.is_file()]
     folders = set()
-    for resource in (document.get("Resources") or {}).values():
-        properties = resource.get("Properties") or {}
+    for resource in document["Resources"].values():
+        properties = resource.get("Properties", {})
+        # CodeUri, a layer's ContentUri, and the folder of the Makefile that builds them
         named = [properties.get("CodeUri"), properties.get("ContentUri")]
-        named.append((resource.get("Metadata") or {}).get("ContextPath"))  # a Makefile's folder
-        for value in named:
-            if isinstance(value, str) and (root / value).is_dir():
+        for value in [*named, resource.get("Metadata", {}).get("ContextPath")]:
+            if isinstance(value, str):
                 folders.add((root / value).resolve())
     for folder in sorted(folders):
         files.extend(
@@ -126,9 +118,8 @@ def build(template: Path, architecture: str, echo: Echo) -> Build:
             raise EmulatorError(f"{sam} is missing: run `make setup` first")
         stamp.unlink(missing_ok=True)
         command = [str(sam), "build", "--template-file", str(template), "--base-dir", str(root)]
-        command += ["--build-dir", str(result.root), "--cache-dir", str(output / "cache")]
         # The stamp decides whether to build: SAM's own cache would miss a Makefile change.
-        command.append("--no-cached")
+        command += ["--build-dir", str(result.root), "--no-cached"]
         environment = {
             **os.environ,
             # No account needed: a fixed region, no telemetry, no instance-metadata lookup.
@@ -148,35 +139,29 @@ def build(template: Path, architecture: str, echo: Echo) -> Build:
     return result
 
 
-def prepare_runtime(root: Path) -> Path:
-    """Lambda's ``/var/runtime``: the packages ``lambda-runtime.txt`` pins (awslambdaric and the
-    SDK at uv.lock's versions), installed and compiled."""
+def prepare_runtime(root: Path, architecture: str) -> Path:
+    """Lambda's ``/var/runtime``: awslambdaric and the SDK, as ``lambda-runtime.txt`` pins them."""
     requirements = root / "infra" / "tools" / "lambda-runtime.txt"
-    target = (root / ".tools" / "lambda-runtime" / native_architecture()).resolve()
+    target = (root / ".tools" / "lambda-runtime" / architecture).resolve()
     digest = _digest([("requirements", requirements)], sys.version)
     stamp = target / ".inputs.sha256"
     with _locked(target.with_name(target.name + ".lock")):
         if stamp.is_file() and stamp.read_text().strip() == digest:
             return target
-        # Made aside, then moved in place: an interrupted install leaves no half-made folder.
-        scratch = target.with_name(target.name + ".partial")
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
         pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        pip += ["--no-compile", "--only-binary=:all:", "--target", str(scratch)]
+        pip += ["--no-compile", "--only-binary=:all:", "--target", str(target)]
         pip += ["-r", str(requirements)]
         _run(pip, "installing the runtime's packages")
-        shutil.rmtree(scratch / "bin", ignore_errors=True)
+        shutil.rmtree(target / "bin", ignore_errors=True)
         compile_all = [sys.executable, "-m", "compileall", "-q", "-j", "0"]
-        compile_all += ["--invalidation-mode", "unchecked-hash", str(scratch)]
+        compile_all += ["--invalidation-mode", "unchecked-hash", str(target)]
         _run(compile_all, "compiling the runtime's packages")
-        (scratch / stamp.name).write_text(digest + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        scratch.rename(target)
+        stamp.write_text(digest + "\n")  # last: an interrupted install is made again
     return target
 
 
 def find_rie(root: Path, architecture: str) -> Path:
-    """The Runtime Interface Emulator binary that ships inside the pinned SAM CLI package."""
     name = f"aws-lambda-rie-{architecture}"
     found = sorted((root / SAM_VENV).glob(f"lib/python*/site-packages/samcli/local/rapid/{name}"))
     if not found:
@@ -187,10 +172,13 @@ def find_rie(root: Path, architecture: str) -> Path:
 def prepare(template: Path, echo: Echo | None = None) -> Emulator:
     """The build, runtime folder and emulator: once per run, then a function per environment."""
     root = template.resolve().parent
-    architecture = native_architecture()
+    machine = platform.machine()
+    if machine not in ARCHITECTURES:
+        raise EmulatorError(f"Lambda has no architecture for this machine ({machine})")
+    architecture = ARCHITECTURES[machine]
     return Emulator(
         build(template, architecture, echo or (lambda line: None)),
-        prepare_runtime(root),
+        prepare_runtime(root, architecture),
         find_rie(root, architecture),
         Path(getattr(sys, "_base_executable", sys.executable)),
     )
@@ -212,14 +200,12 @@ class Emulator:
     def function(
         self, spec: FunctionSpec, variables: Mapping[str, str], output: Echo = _to_stderr
     ) -> EmulatedFunction:
-        """An environment of ``spec`` (not started); ``output`` gets the function's log lines."""
         return EmulatedFunction(self, spec, variables, output)
 
 
 @dataclass(frozen=True)
 class Report:
-    """The emulator's account of one invocation; on a cold start ``duration_ms`` includes the
-    init, and ``init_ms`` is the init alone (on other invocations, None)."""
+    """The emulator's account of an invocation; ``init_ms`` (part of ``duration_ms``) if cold."""
 
     request_id: str
     duration_ms: float
@@ -230,13 +216,6 @@ class Report:
     def cold(self) -> bool:
         return self.init_ms is not None
 
-    @classmethod
-    def read(cls, line: str, init_ms: float | None) -> Report:
-        fields = parse_report(line)
-        duration, memory = fields.get("Duration", "0 ms"), fields.get("Memory Size", "0 MB")
-        request_id = fields.get("RequestId", "")
-        return cls(request_id, float(duration.split()[0]), int(memory.split()[0]), init_ms)
-
 
 def parse_report(line: str) -> dict[str, str]:
     """The fields of a ``REPORT RequestId: ...\\tDuration: 1.23 ms\\t...`` line, by name."""
@@ -246,7 +225,7 @@ def parse_report(line: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Invocation:
-    """The payload; when the function raised or timed out, Lambda's error object and its type."""
+    """The payload: Lambda's error object, with its type in ``error``, when the function raised."""
 
     payload: Any
     error: str | None
@@ -268,24 +247,17 @@ class EmulatedFunction:
     _reports: queue.Queue[Report | None] = field(default_factory=queue.Queue, init=False)
 
     def environment(self) -> dict[str, str]:
-        spec = self.spec
-        layers = [path for layer in spec.layers for path in python_paths(layer)]
+        runtime = self.emulator.runtime_dir
         # Lambda's sys.path order: /var/task, /opt/python, /var/runtime.
-        search_path = [spec.code_uri, *layers, self.emulator.runtime_dir]
+        search_path = [self.spec.code_uri, *map(layer_path, self.spec.layers), runtime]
         environment = {key: value for key, value in self.variables.items() if key != "VIRTUAL_ENV"}
         return environment | {
-            "PATH": self.variables.get("PATH", os.defpath),
-            "LAMBDA_TASK_ROOT": str(spec.code_uri),
-            "LAMBDA_RUNTIME_DIR": str(self.emulator.runtime_dir),
+            "LAMBDA_RUNTIME_DIR": str(runtime),
             "PYTHONPATH": os.pathsep.join(str(path) for path in search_path),
             # Lambda's code folder is read-only: no bytecode is written there.
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
-            "_HANDLER": spec.handler,
-            "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_s),
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(self.spec.timeout_s),
         }
 
     def start(self) -> Self:
@@ -297,7 +269,7 @@ class EmulatedFunction:
         command += ["--runtime-api-address", f"127.0.0.1:{runtime_api}"]
         # -S: no site-packages, only the three folders on PYTHONPATH.
         command += [str(self.emulator.python), "-S", "-m", "awslambdaric", self.spec.handler]
-        self._process = subprocess.Popen(  # noqa: S603 - the SAM CLI's own emulator binary
+        self._process = process = subprocess.Popen(  # noqa: S603 - the SAM CLI's own emulator binary
             command,
             cwd=self.spec.code_uri,
             env=self.environment(),
@@ -306,15 +278,12 @@ class EmulatedFunction:
             stderr=subprocess.STDOUT,
             encoding="utf-8",
             errors="replace",
-            bufsize=1,
         )
-        self._reader = threading.Thread(
-            target=self._read, args=(self._process.stdout,), name=f"{name}-rie", daemon=True
-        )
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
         self._reader.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 raise EmulatorError(f"{name}: the emulator exited at start")
             with (
                 contextlib.suppress(OSError),
@@ -349,19 +318,17 @@ class EmulatedFunction:
         self.stop()
 
     def invoke(self, event: Any) -> Invocation:
-        """Send ``event``; the payload and the emulator's REPORT for this invocation."""
+        """The payload and the emulator's REPORT; an environment that fails here is stopped."""
         name = self.spec.logical_id
         if not self.alive:
             raise EmulatorError(f"{name}: the emulator is not running")
         limit = self.spec.timeout_s + INIT_TIMEOUT_S
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=limit)
         try:
-            headers = {"Content-Type": "application/json"}
-            connection.request("POST", INVOKE_PATH, json.dumps(event).encode(), headers)
-            response = connection.getresponse()
-            body = response.read()
-            error = response.getheader("X-Amz-Function-Error")
+            connection.request("POST", INVOKE_PATH, json.dumps(event))  # all ASCII (\u escapes)
+            body = connection.getresponse().read()
         except (OSError, http.client.HTTPException) as failure:
+            self.stop()
             raise EmulatorError(f"{name}: the invocation failed: {failure!r}") from failure
         finally:
             connection.close()
@@ -369,27 +336,20 @@ class EmulatedFunction:
             payload = json.loads(body) if body else None
         except ValueError:
             payload = body.decode("utf-8", "replace")
-        # Lambda's error object (errorType, errorMessage) in place of a result.
-        if not error and isinstance(payload, dict) and "statusCode" not in payload:
-            error = str(payload["errorType"]) if "errorType" in payload else None
-        try:
-            report = self._reports.get(timeout=REPORT_WAIT_S)
-        except queue.Empty:
-            report = None
-        if report is None:
-            raise EmulatorError(f"{name}: the emulator printed no REPORT line")
-        return Invocation(payload, error, report)
+        # Lambda's error object (errorType, errorMessage) in place of a result; the emulator sends
+        # no X-Amz-Function-Error header.
+        error = payload.get("errorType") if isinstance(payload, dict) else None
+        with contextlib.suppress(queue.Empty):
+            if report := self._reports.get(timeout=REPORT_WAIT_S):
+                return Invocation(payload, error, report)
+        self.stop()
+        raise EmulatorError(f"{name}: the emulator printed no REPORT line")
 
     def handle(self, event: Mapping[str, Any]) -> Any:
         """The payload; FunctionFailed when the function raised, timed out or could not run."""
-        try:
-            invocation = self.invoke(event)
-        except EmulatorError as error:
-            self.stop()
-            raise FunctionFailed(str(error)) from error
+        invocation = self.invoke(event)
         if invocation.error is not None:
-            payload = invocation.payload if isinstance(invocation.payload, dict) else {}
-            message = payload.get("errorMessage", "")
+            message = invocation.payload.get("errorMessage", "")
             raise FunctionFailed(f"{self.spec.logical_id} raised {invocation.error}: {message}")
         return invocation.payload
 
@@ -403,7 +363,9 @@ class EmulatedFunction:
                     init_ms = float(found.group(1))
                 continue
             if line.startswith("REPORT RequestId:"):
-                self._reports.put(Report.read(line, init_ms))
+                fields = {name: value.split()[0] for name, value in parse_report(line).items()}
+                duration, memory = float(fields["Duration"]), int(fields["Memory Size"])
+                self._reports.put(Report(fields["RequestId"], duration, memory, init_ms))
                 init_ms = None  # the init belongs to the first invocation's report only
             if not line.startswith(("START RequestId:", "END RequestId:")):
                 self.output(line)
@@ -411,10 +373,8 @@ class EmulatedFunction:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
 
 
 class BuiltFunction(LocalFunction):
@@ -427,7 +387,4 @@ class BuiltFunction(LocalFunction):
         self.emulator = emulator
 
     def start_environment(self) -> EmulatedFunction:
-        try:
-            return self.emulator.function(self.spec, self.variables).start()
-        except EmulatorError as error:
-            raise FunctionFailed(f"{self.name}: {error}") from error
+        return self.emulator.function(self.spec, self.variables).start()

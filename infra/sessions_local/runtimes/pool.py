@@ -1,17 +1,15 @@
-"""The template's functions, each with a pool of execution environments as Lambda has them: one
-request per environment at a time. From source, each is a child process that runs the function
-as Lambda's Python runtime does, one JSON event at a time."""
+"""The template's functions, each with a pool of execution environments, one request each at a
+time as in Lambda; from source, an environment is a child process running the handler."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import decimal
-import importlib
 import json
 import logging
 import multiprocessing
 import os
+import pkgutil
 import signal
 import sys
 import threading
@@ -21,13 +19,15 @@ import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sessions_local.stack import ACCOUNT_ID, FunctionSpec
+
+if TYPE_CHECKING:
+    from sessions_local.runtimes.emulator import EmulatedFunction
 
 log = logging.getLogger("sessions_local")
 
@@ -37,22 +37,18 @@ INIT_TIMEOUT_S = 30.0
 INTEGRATION_TIMEOUT_S = 29.0
 MAX_ENVIRONMENTS = 4
 # Loaded once by the process that forks environments, so a cold start does not import them again:
-# the SDKs a Python function commonly imports, none of which reads its configuration at import.
+# the SDKs the template's functions import, none of which reads its configuration at import.
 PRELOAD = [
     "boto3",
-    "botocore.client",
-    "botocore.session",
     "pydantic",
     "aws_xray_sdk.core",
-    "aws_lambda_powertools.logging",
-    "aws_lambda_powertools.metrics",
-    "aws_lambda_powertools.tracing",
+    "aws_lambda_powertools",  # its Logger, Metrics and Tracer
     "aws_lambda_powertools.utilities.idempotency",
 ]
 
 
 class FunctionFailed(Exception):
-    """The function raised, timed out or answered something that is not a proxy response."""
+    """The function raised, timed out, could not run or answered something not a proxy response."""
 
     def __init__(self, message: str, *, gateway_timeout: bool = False) -> None:
         super().__init__(message)
@@ -66,12 +62,9 @@ class ProxyResponse:
     body: bytes
 
 
-def python_paths(layer: Path) -> list[Path]:
-    """A layer's folders on ``sys.path``, as Lambda adds them from ``/opt`` (source: itself)."""
-    base = layer / "python"
-    if not base.is_dir():
-        return [layer]
-    return [path for path in (base, base / "lib" / "python3.13" / "site-packages") if path.is_dir()]
+def layer_path(layer: Path) -> Path:
+    """On ``sys.path``: a built layer's ``python/`` (Lambda's /opt/python), else the layer."""
+    return layer / "python" if (layer / "python").is_dir() else layer
 
 
 def _process_context() -> BaseContext:
@@ -85,39 +78,24 @@ def _process_context() -> BaseContext:
 
 
 class LambdaContext:
-    """What a Lambda handler's ``context`` offers (Powertools reads these)."""
+    """The part of a Lambda handler's ``context`` that the handlers and Powertools read."""
 
     def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str) -> None:
         self.function_name = function_name
-        self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
         self.memory_limit_in_mb = memory_mb
         self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        self.identity = None
-        self.client_context = None
-        self.tenant_id = None
         self._deadline = time.monotonic() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _lambda_json(value: Any) -> Any:
-    """What Lambda's Python runtime does with Decimals (e.g. from DynamoDB) when serialising."""
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def _child(
     connection: Connection, search_path: list[str], handler: str, environment: dict[str, str]
 ) -> None:
-    """An environment's process: the handler imported once (the init), then one invocation per
-    message, until the parent closes the connection. It sends None when ready, or the init's
-    error; then per invocation (True, the result as JSON) or (False, the error), so a result
-    Lambda could not serialise fails here too."""
+    """Imports the handler (the init), sends None or the init's error, then per event (True, the
+    result as JSON) or (False, the error), until the parent closes the connection."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
     os.environ.clear()
     os.environ.update(environment)
@@ -127,9 +105,8 @@ def _child(
         warnings.filterwarnings(action, message=message.partition(":")[0])  # type: ignore[arg-type]
     os.chdir(search_path[0])
     sys.path[:0] = search_path
-    module_name, _, attribute = handler.rpartition(".")
     try:
-        function = getattr(importlib.import_module(module_name), attribute)
+        function = pkgutil.resolve_name(handler)
     except Exception as error:
         traceback.print_exc()
         connection.send(f"{type(error).__name__}: {error}")
@@ -142,7 +119,7 @@ def _child(
             return
         try:
             result = function(json.loads(event_json), LambdaContext(*context))
-            reply = (True, json.dumps(result, default=_lambda_json))
+            reply = (True, json.dumps(result))
         except Exception as error:
             traceback.print_exc()
             reply = (False, f"{type(error).__name__}: {error}")
@@ -150,17 +127,6 @@ def _child(
         sys.stderr.flush()
         with contextlib.suppress(BrokenPipeError):  # the parent gave up waiting: a timeout
             connection.send(reply)
-
-
-class ExecutionEnvironment(Protocol):
-    """One environment of a pool: ``handle`` gives the handler's result, or FunctionFailed."""
-
-    def handle(self, event: Mapping[str, Any]) -> Any: ...
-
-    @property
-    def alive(self) -> bool: ...
-
-    def stop(self) -> None: ...
 
 
 class Environment:
@@ -172,10 +138,10 @@ class Environment:
         context = _process_context()
         self._connection, child = context.Pipe()
         # Lambda's sys.path order: the function's code folder, then its layers'.
-        layers = [str(path) for layer in spec.layers for path in python_paths(layer)]
+        search_path = [str(path) for path in (spec.code_uri, *map(layer_path, spec.layers))]
         self._process = context.Process(  # type: ignore[attr-defined]
             target=_child,
-            args=(child, [str(spec.code_uri), *layers], spec.handler, dict(variables)),
+            args=(child, search_path, spec.handler, dict(variables)),
             name=f"{spec.logical_id}-environment",
             daemon=True,
         )
@@ -197,11 +163,7 @@ class Environment:
         if not self._connection.poll(limit + 0.25):
             self.stop()  # as Lambda stops an environment that timed out
             gateway = timeout > INTEGRATION_TIMEOUT_S
-            raise FunctionFailed(
-                f"{name} timed out after {limit:.0f}s"
-                + (" (API Gateway's integration limit)" if gateway else ""),
-                gateway_timeout=gateway,
-            )
+            raise FunctionFailed(f"{name} timed out after {limit:.0f}s", gateway_timeout=gateway)
         try:
             ok, payload = self._connection.recv()
         except EOFError:
@@ -218,9 +180,8 @@ class Environment:
     def stop(self) -> None:
         self._connection.close()  # the child's cue to exit
         self._process.join(timeout=1)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(timeout=1)
+        self._process.kill()  # if it has not exited
+        self._process.join(timeout=1)
 
 
 class LocalFunction:
@@ -232,7 +193,7 @@ class LocalFunction:
         self.spec = spec
         self.region = region
         self.variables = dict(variables)
-        self._idle: list[ExecutionEnvironment] = []
+        self._idle: list[Environment | EmulatedFunction] = []
         self._slots = threading.BoundedSemaphore(MAX_ENVIRONMENTS)
         self._lock = threading.Lock()
         self._stopping = False
@@ -243,19 +204,15 @@ class LocalFunction:
     def name(self) -> str:
         return self.spec.logical_id
 
-    def start_environment(self) -> ExecutionEnvironment:
+    def start_environment(self) -> Environment | EmulatedFunction:
         return Environment(self.spec, self.region, self.variables)
 
     def _reload_if_changed(self) -> None:
-        if self._sources is None:
-            return
-        before, now = self._sources, _sources(self.spec)
-        if now == before:
+        before = self._sources
+        if before is None or (now := _sources(self.spec)) == before:
             return
         self._sources = now
-        changed = min(
-            path for path in now.keys() | before.keys() if now.get(path) != before.get(path)
-        )
+        changed, _ = min(now.items() ^ before.items())  # the first path added, removed or changed
         log.info("%s: %s changed; the next request runs the new code", self.name, changed)
         self._retire()
 
@@ -269,7 +226,7 @@ class LocalFunction:
             environment.stop()
 
     @contextlib.contextmanager
-    def _environment(self) -> Iterator[ExecutionEnvironment]:
+    def _environment(self) -> Iterator[Environment | EmulatedFunction]:
         """An idle environment, else a new one (a cold start); one request each at a time."""
         self._reload_if_changed()
         with self._slots:
@@ -321,9 +278,8 @@ def to_proxy_response(result: Any, name: str = "function") -> ProxyResponse:
         if not isinstance(values, list):
             raise FunctionFailed(f"{name} returned multiValueHeaders.{key} that is not a list")
         headers.extend((str(key), _text(value)) for value in values)
-    for key, value in single.items():
-        if (str(key), _text(value)) not in headers:
-            headers.append((str(key), _text(value)))
+    pairs = [(str(key), _text(value)) for key, value in single.items()]
+    headers += [pair for pair in pairs if pair not in headers]
     body = result.get("body")
     if not isinstance(body, str | None):
         raise FunctionFailed(f"{name} returned a body that is not a string")
@@ -340,7 +296,6 @@ def _text(value: Any) -> str:
 
 
 def _sources(spec: FunctionSpec) -> dict[Path, int]:
-    """The modification times of the function's and its layers' source files."""
     return {
         path: path.stat().st_mtime_ns
         for folder in (spec.code_uri, *spec.layers)
