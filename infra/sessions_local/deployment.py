@@ -57,7 +57,7 @@ class LocalDeployment:
         self.resolver = self.stack.resolver(settings.region, self.overrides)
         self.aws = EmbeddedAws()
         self.notes: list[str] = []
-        self.warnings: list[str] = list(self.stack.warnings)
+        self.warnings: list[str] = []
         self.tables: TableProvisioner
         self.pools: dict[str, LocalUserPool] = {}
         self.functions: dict[str, FunctionSettings] = {}

@@ -97,7 +97,6 @@ class Stack:
     clients: tuple[ClientSpec, ...]
     gateway_responses: Mapping[str, ResponseSpec]
     mocks: tuple[MockSpec, ...]
-    warnings: tuple[str, ...] = ()
 
     def resolver(
         self,
