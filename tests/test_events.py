@@ -17,6 +17,7 @@ from session_actions.storage.repository import SessionRepository, dynamodb_clien
 from tests import route_table
 from tests.cloudformation import ROOT
 from tests.handlers import DynamoCalls, functions_on_moto, handler_of, lambda_context
+from tests.replies import Reply, assert_common_headers
 from tests.test_template import PERMISSIONS
 
 # A read-only request publishes no application metric; Powertools says so, and that is fine.
@@ -39,6 +40,7 @@ def aws() -> Iterator[None]:
 
 
 def load_event(name: str) -> dict[str, Any]:
+    """A sample event of events/, the file ``sam local invoke -e`` takes."""
     event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text())
     return event
 
@@ -75,15 +77,6 @@ def iam_calls(calls: DynamoCalls) -> list[tuple[str, str]]:
     ]
 
 
-def response_headers(response: dict[str, Any]) -> dict[str, str]:
-    """Single- and multi-value headers together, as API Gateway merges them."""
-    merged = {
-        name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()
-    }
-    merged.update(response.get("headers") or {})
-    return merged
-
-
 def test_every_function_has_an_event() -> None:
     assert {path.stem for path in (ROOT / "events").glob("*.json")} == set(CASES)
 
@@ -97,16 +90,14 @@ def test_handler_answers_its_event(name: str) -> None:
     recorded = DynamoCalls(dynamodb_client(), TABLES["SessionsTable"])
     handler = handler_of(logical_id)
 
-    response = handler(event, lambda_context(logical_id))
+    reply = Reply.of(handler(event, lambda_context(logical_id)), event)
 
-    assert response["statusCode"] == status, response.get("body")
-    headers = response_headers(response)
-    assert headers["X-Request-Id"] == event["requestContext"]["requestId"]
-    assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert reply.status == status, reply.body
+    assert_common_headers(reply)
     if status == 204:
-        assert not response.get("body")
+        assert not reply.body
     else:
-        assert isinstance(json.loads(response["body"]), dict)
+        assert isinstance(reply.json(), dict)
     # Every call the code made is one the template's IAM policy allows for this function.
     allowed = PERMISSIONS[logical_id]
     calls = iam_calls(recorded)
@@ -118,10 +109,10 @@ def test_handler_answers_its_event(name: str) -> None:
 def test_created_session_is_the_callers() -> None:
     event = load_event("create_session")
     handler = handler_of("CreateSessionFunction")
-    response = handler(event, lambda_context("CreateSessionFunction"))
-    assert response["statusCode"] == 201
-    session = json.loads(response["body"])
-    assert response_headers(response)["Location"] == f"/sessions/{session['id']}"
+    reply = Reply.of(handler(event, lambda_context("CreateSessionFunction")), event)
+    assert reply.status == 201
+    session = reply.json()
+    assert reply.header("Location") == f"/sessions/{session['id']}"
     owner = event["requestContext"]["authorizer"]["claims"]["sub"]
     stored = SessionRepository(dynamodb_client(), TABLES["SessionsTable"]).get(owner, session["id"])
     assert stored is not None

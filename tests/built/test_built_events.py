@@ -13,23 +13,10 @@ from sessions_local.runtimes import EmulatedFunction, Emulator, parse_report
 from sessions_local.stack import Stack
 
 from tests.built.conftest import REGION
-from tests.cloudformation import ROOT
+from tests.replies import Reply, assert_common_headers, assert_problem
 
-# event file -> (logical id, status once the event's session exists)
-from tests.test_events import CASES
-
-ORIGIN = "https://app.example.com"
-
-
-def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text())
-    return event
-
-
-def headers_of(response: dict[str, Any]) -> dict[str, str]:
-    merged = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
-    merged.update(response.get("headers") or {})
-    return merged
+# CASES: event file -> (logical id, status once the event's session exists)
+from tests.test_events import CASES, load_event
 
 
 def seed(endpoint: str, event: dict[str, Any]) -> None:
@@ -85,16 +72,14 @@ def test_function_answers_its_event(
         invocation = function.invoke(event)
 
     assert invocation.error is None, invocation.payload
-    response = invocation.payload
-    assert response["statusCode"] == status, response.get("body")
-    headers = headers_of(response)
-    assert headers["X-Request-Id"] == event["requestContext"]["requestId"]
-    assert headers["Access-Control-Allow-Origin"] == ORIGIN
+    reply = Reply.of(invocation.payload, event)
+    assert reply.status == status, reply.body
+    assert_common_headers(reply)
     if status == 204:
-        assert not response.get("body")
+        assert not reply.body
     else:
-        body = json.loads(response["body"])
-        assert headers["Content-Type"] == "application/json"
+        body = reply.json()
+        assert reply.header("Content-Type") == "application/json"
         if name == "list_sessions":
             assert set(body) == {"items", "nextCursor"}
         else:
@@ -111,18 +96,14 @@ def test_function_answers_its_event(
 def test_a_missing_session_is_a_problem_and_the_second_call_is_warm(
     emulator: Emulator, stack: Stack, variables: dict[str, dict[str, str]]
 ) -> None:
-    stored = load_event("get_session")["pathParameters"]["id"]
-    text = (ROOT / "events" / "get_session.json").read_text()
-    event = json.loads(text.replace(stored, "01M8K9AJ8RETQRSM13Y7XM8D3B"))  # path and parameter
+    event = load_event("get_session")
+    stored = event["pathParameters"]["id"]
+    event = json.loads(json.dumps(event).replace(stored, "01M8K9AJ8RETQRSM13Y7XM8D3B"))  # path too
     with emulated(emulator, stack, variables, "GetSessionFunction") as function:
         first = function.invoke(event)
         second = function.invoke(event)
     for invocation in (first, second):
-        assert invocation.payload["statusCode"] == 404
-        assert headers_of(invocation.payload)["Content-Type"] == "application/problem+json"
-        problem = json.loads(invocation.payload["body"])
-        assert problem["status"] == 404
-        assert problem["requestId"] == event["requestContext"]["requestId"]
+        assert_problem(Reply.of(invocation.payload, event), 404)
     assert first.report.cold
     assert not second.report.cold
     assert first.report.request_id != second.report.request_id
