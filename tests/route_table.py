@@ -5,8 +5,10 @@ business: ``served_by`` reads it from AWS SAM's translation."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,26 @@ class Function:
     folder: str  # under functions/, and the name of its sample event under events/
 
 
+def proxy_operations(translation: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The API's ``aws_proxy`` operations in AWS SAM's translation, by "METHOD path"."""
+    body = translation["Resources"]["SessionsApi"]["Properties"]["Body"]
+    return {
+        f"{method.upper()} {path}": operation
+        for path, operations in body["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("x-amazon-apigateway-integration", {}).get("type") == "aws_proxy"
+    }
+
+
+def invoked_function(operation: Mapping[str, Any], resources: Mapping[str, Any]) -> str:
+    """The function an ``aws_proxy`` operation's URI invokes, through its alias if it has one."""
+    uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+    target = uri.split("functions/${")[1].split("}")[0].split(".")[0]
+    if resources[target]["Type"] == "AWS::Lambda::Alias":
+        return str(resources[target]["Properties"]["FunctionName"]["Ref"])
+    return str(target)
+
+
 @cache
 def served_by() -> dict[str, Function]:
     """Each route's function, as the template says: the API's integration, read from AWS SAM's
@@ -54,17 +76,9 @@ def served_by() -> dict[str, Function]:
     from tests.cloudformation import translated
 
     resources = translated()["Resources"]
-    body = resources["SessionsApi"]["Properties"]["Body"]
     found = {}
-    for path, operations in body["paths"].items():
-        for method, operation in operations.items():
-            integration = operation.get("x-amazon-apigateway-integration", {})
-            if integration.get("type") != "aws_proxy":
-                continue
-            uri = integration["uri"]["Fn::Sub"]
-            target = uri.split("functions/${")[1].split("}")[0].split(".")[0]
-            if resources[target]["Type"] == "AWS::Lambda::Alias":
-                target = resources[target]["Properties"]["FunctionName"]["Ref"]
-            folder = resources[target]["Properties"]["Code"]["S3Key"].strip("/").split("/")[-1]
-            found[f"{method.upper()} {path}"] = Function(target, folder)
+    for key, operation in proxy_operations(translated()).items():
+        target = invoked_function(operation, resources)
+        folder = resources[target]["Properties"]["Code"]["S3Key"].strip("/").split("/")[-1]
+        found[key] = Function(target, folder)
     return found

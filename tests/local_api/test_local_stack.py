@@ -1,7 +1,7 @@
 """The local API reads template.yaml as AWS SAM translates it.
 
-The first tests hold the local API to SAM's own translation of the project's template, read
-here independently of the local API's reader. The ones on small templates of their own pin
+The first tests hold the local API to SAM's own translation of the project's template, read by
+tests/cloudformation.py independently of the local API's reader. The ones on small templates pin
 SAM's semantics where a hand-written reader goes wrong: Globals lists concatenated, an
 intrinsic in Globals taken as a value, a function's own layers after the Globals ones.
 """
@@ -9,12 +9,9 @@ intrinsic in Globals taken as a value, a function's own layers after the Globals
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sessions_local.aws import plan_table
@@ -23,76 +20,45 @@ from sessions_local.deployment import DeploymentSettings, LocalDeployment
 from sessions_local.local_api import LocalApi
 from sessions_local.stack import Stack, TemplateError, read_stack
 
+from tests.cloudformation import translated
+from tests.route_table import invoked_function, proxy_operations
+
 REPO = Path(__file__).resolve().parents[2]
-SAM_PYTHON = REPO / ".tools" / "sam" / "bin" / "python"
-TRANSLATE = REPO / "infra" / "sessions_local" / "stack" / "sam_translation.py"
-
-
-def sam_translation(template: Path) -> dict[str, Any]:
-    """SAM's translation of ``template``, run here without the local API's cache."""
-    done = subprocess.run(  # noqa: S603 - the project's pinned SAM CLI
-        [str(SAM_PYTHON), str(TRANSLATE), str(template)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    translated: dict[str, Any] = json.loads(done.stdout)["translated"]
-    return translated
 
 
 @pytest.fixture(scope="module")
-def deployed() -> Iterator[tuple[LocalApi, dict[str, Any]]]:
+def api() -> Iterator[LocalApi]:
     deployment = LocalDeployment(DeploymentSettings(REPO / "template.yaml")).start()
     api = LocalApi(deployment)
-    yield api, sam_translation(REPO / "template.yaml")
+    yield api
     api.stop()
 
 
-def _function_of(uri: dict[str, Any], resources: dict[str, Any]) -> str:
-    """The function an integration's ``Fn::Sub`` URI invokes, through its alias."""
-    name = re.search(r"functions/\$\{([A-Za-z0-9]+)", uri["Fn::Sub"]).group(1)  # type: ignore[union-attr]
-    resource = resources[name]
-    if resource["Type"] == "AWS::Lambda::Alias":
-        return str(resource["Properties"]["FunctionName"]["Ref"])
-    return name
-
-
-def test_routes_and_authorizers_are_the_translations(
-    deployed: tuple[LocalApi, dict[str, Any]],
-) -> None:
-    api, translated = deployed
-    resources = translated["Resources"]
-    body = resources["SessionsApi"]["Properties"]["Body"]
+def test_routes_and_authorizers_are_the_translations(api: LocalApi) -> None:
+    resources = translated()["Resources"]
     expected = {
-        (method.upper(), path): (
-            _function_of(operation["x-amazon-apigateway-integration"]["uri"], resources),
-            next(iter(operation["security"][0])),
-        )
-        for path, operations in body["paths"].items()
-        for method, operation in operations.items()
-        if operation.get("x-amazon-apigateway-integration", {}).get("type") == "aws_proxy"
+        key: (invoked_function(operation, resources), next(iter(operation["security"][0])))
+        for key, operation in proxy_operations(translated()).items()
     }
     served = {
-        (method, resource.path): (route.function, route.authorizer)
+        f"{method} {resource.path}": (route.function, route.authorizer)
         for resource in api.gateway.routes.resources
         for method, route in resource.methods.items()
     }
     assert served == expected
     assert len(served) == 5
     pool = api.deployment.stack.authorizers["CognitoAuthorizer"].user_pool
+    body = resources["SessionsApi"]["Properties"]["Body"]
     scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
     assert f'"{pool}"' in json.dumps(scheme["x-amazon-apigateway-authorizer"]["providerARNs"])
     assert pool in api.deployment.pools
 
 
-def test_environment_and_layers_are_the_translations(
-    deployed: tuple[LocalApi, dict[str, Any]],
-) -> None:
-    api, translated = deployed
-    resources = translated["Resources"]
+def test_environment_and_layers_are_the_translations(api: LocalApi) -> None:
+    resources = translated()["Resources"]
     deployment = api.deployment
     tables = {plan.logical_id: plan.name for plan in deployment.tables.plans}
-    defaults = {name: str(spec["Default"]) for name, spec in translated["Parameters"].items()}
+    defaults = {name: str(spec["Default"]) for name, spec in translated()["Parameters"].items()}
     functions = {
         name: resource["Properties"]
         for name, resource in resources.items()
@@ -204,11 +170,18 @@ def test_a_template_sam_refuses_is_an_error_with_sams_reason(tmp_path: Path) -> 
         )
 
 
-def test_a_translation_is_cached_by_the_templates_digest(tmp_path: Path) -> None:
-    stack_of(SMALL, tmp_path)
+def test_a_translation_is_cached_by_the_templates_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = stack_of(SMALL, tmp_path)
     cached = sorted((REPO / ".aws-sam" / "local").glob("translation-*.json"))
     (tmp_path / "template.yaml").touch()
-    stack_of(SMALL, tmp_path)
+
+    def translate_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the template was translated again, not read from the cache")
+
+    monkeypatch.setattr("sessions_local.stack.model.subprocess.run", translate_again)
+    assert stack_of(SMALL, tmp_path).routes == first.routes
     assert sorted((REPO / ".aws-sam" / "local").glob("translation-*.json")) == cached
 
 
