@@ -207,8 +207,8 @@ def test_functions_log_to_one_group_kept_as_long_as_the_parameter_says() -> None
         function = translated()["Resources"][logical_id]["Properties"]
         assert function["LoggingConfig"]["LogGroup"] == group, logical_id
     default = int(template()["Parameters"]["LogRetentionInDays"]["Default"])
-    for days in (default, 7):
-        groups = resources("AWS::Logs::LogGroup", expanded(LogRetentionInDays=days))
+    for days, view in ((default, expanded()), (7, expanded(LogRetentionInDays=7))):
+        groups = resources("AWS::Logs::LogGroup", view)
         assert {name: g["Properties"]["RetentionInDays"] for name, g in groups.items()} == {
             "FunctionLogGroup": days,
             "ApiAccessLogGroup": days,
