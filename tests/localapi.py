@@ -145,6 +145,20 @@ class LocalApi:
         finally:
             connection.close()
 
+    def raw_request(self, method: str, path: str, headers: list[tuple[str, str]]) -> Reply:
+        """A request with exactly these headers, repeats and malformed values included (no body,
+        and none of the headers ``request`` adds)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.putrequest(method, path)
+            for name, value in headers:
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            return Reply(response.status, response.getheaders(), response.read())
+        finally:
+            connection.close()
+
     def token(self, username: str, ttl: int | None = None, *, cli: bool = False) -> str:
         """An ID token for ``username`` (the same name is the same user).
 

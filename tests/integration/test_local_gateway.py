@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -143,21 +142,16 @@ def test_a_badly_framed_body_is_a_400_also_when_the_client_expects_100_continue(
     local_api: LocalApi, new_user: User
 ) -> None:
     token, _ = new_user()
-    connection = http.client.HTTPConnection("127.0.0.1", local_api.port, timeout=30)
-    try:
-        connection.putrequest("POST", "/sessions")
-        for name, value in (
+    reply = local_api.raw_request(
+        "POST",
+        "/sessions",
+        [
             ("Authorization", f"Bearer {token}"),
             ("Content-Type", "application/json"),
             ("Content-Length", "ten"),
             ("Expect", "100-continue"),
-        ):
-            connection.putheader(name, value)
-        connection.endheaders()
-        response = connection.getresponse()
-        reply = Reply(response.status, response.getheaders(), response.read())
-    finally:
-        connection.close()
+        ],
+    )
     assert_gateway_problem(local_api, reply, 400)
 
 

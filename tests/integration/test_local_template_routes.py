@@ -4,7 +4,6 @@ receives a complete API Gateway REST proxy event. The function here echoes what 
 from __future__ import annotations
 
 import base64
-import http.client
 import textwrap
 import time
 import uuid
@@ -156,25 +155,9 @@ def echoed(reply: Reply) -> dict[str, Any]:
     return data
 
 
-def raw_request(
-    local_api: LocalApi, method: str, path: str, headers: list[tuple[str, str]]
-) -> Reply:
-    connection = http.client.HTTPConnection("127.0.0.1", local_api.port, timeout=30)
-    try:
-        connection.putrequest(method, path)
-        for name, value in headers:
-            connection.putheader(name, value)
-        connection.endheaders()
-        response = connection.getresponse()
-        return Reply(response.status, response.getheaders(), response.read())
-    finally:
-        connection.close()
-
-
 def test_a_template_route_gets_a_complete_proxy_event(echo: LocalApi, token: str) -> None:
     before_ms = int(time.time() * 1000)
-    reply = raw_request(
-        echo,
+    reply = echo.raw_request(
         "GET",
         "/echo/hello%20world?x=1&x=2&empty=",
         [
