@@ -76,8 +76,9 @@ browser:
 	echo "installing Chromium for the browser test"; \
 	$$sudo $(APT_GET) update && $$sudo $(APT_GET) install -y --no-install-recommends chromium
 
-# template.yaml checked by AWS's own tools, offline: SAM CLI (validate, lint, build), cfn-lint
-# and checkov, each in its own virtualenv under .tools/ (they pin their own boto3 and pydantic).
+# template.yaml checked by AWS's own tools, offline: the SAM CLI (validate; validate --lint, which
+# runs cfn-lint; build) and checkov, each in its own virtualenv under .tools/ (they pin their own
+# boto3 and pydantic).
 # The SAM CLI expands Fn::ForEach (AWS::LanguageExtensions) as samconfig.toml's
 # language_extensions says.
 .PHONY: check-template
@@ -103,7 +104,6 @@ check-template: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/sam validate --lint
 	$(AWS_OFFLINE) PYTHON=$(abspath $(SAM_VENV)/bin/python) $(SAM_VENV)/bin/sam build
-	$(AWS_OFFLINE) $(SAM_VENV)/bin/cfn-lint template.yaml
 	@# checkov cannot read Fn::ForEach: it scans the template as the SAM CLI expands it;
 	@# .checkov.yaml holds the skips that hold for a whole resource type.
 	$(AWS_OFFLINE) $(SAM_VENV)/bin/python infra/sessions_local/stack/sam_translation.py --expanded template.yaml > .aws-sam/expanded.json
