@@ -373,9 +373,9 @@ class BuiltFunction(LocalFunction):
     """A template function served from its build folder, under the emulator."""
 
     def __init__(
-        self, spec: FunctionSpec, region: str, variables: Mapping[str, str], emulator: Emulator
+        self, spec: FunctionSpec, variables: Mapping[str, str], emulator: Emulator
     ) -> None:
-        super().__init__(spec, region, variables)
+        super().__init__(spec, variables)
         self.emulator = emulator
 
     def start_environment(self) -> EmulatedFunction:
