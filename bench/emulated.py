@@ -123,10 +123,11 @@ class Store:
 
 
 @contextmanager
-def _folders(deployment: LocalDeployment) -> Iterator[tuple[Path, Path, list[Path]]]:
-    """The bare function's folder (precompiled) and a copy of the no-bytecode function's build
-    folder and layer folders, every ``.pyc`` removed."""
-    logical_id = logical_ids()[NO_BYTECODE]
+def _folders(
+    deployment: LocalDeployment, logical_id: str
+) -> Iterator[tuple[Path, Path, list[Path]]]:
+    """The bare function's folder (precompiled) and a copy of the build folder and layer folders
+    of the function ``logical_id`` (the no-bytecode one), every ``.pyc`` removed."""
     with tempfile.TemporaryDirectory(prefix="bench-emulated-") as scratch:
         base = Path(scratch)
         bare = base / "bare"
@@ -176,7 +177,7 @@ def measure(
             "BARE_OWNER": store.owner,
             "BARE_ID": store.session_id,
         }
-        with _folders(deployment) as (bare_dir, plain_code, plain_layers):
+        with _folders(deployment, ids[NO_BYTECODE]) as (bare_dir, plain_code, plain_layers):
             subjects: list[tuple[Sample, Callable[[], EmulatedFunction]]] = []
 
             def built(name: str) -> Callable[[], EmulatedFunction]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import signal
 import sys
@@ -127,7 +126,6 @@ def find_template(start: Path) -> Path:
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Imported here: `sessions-local token` needs none of this and should start fast.
-    from sessions_local.aws.embedded import isolated_settings
     from sessions_local.deployment import DeploymentSettings, LocalDeployment
     from sessions_local.gateway.server import LocalHttpServer, configure_logging, listen
     from sessions_local.local_api import LocalApi
@@ -153,11 +151,6 @@ def serve(args: argparse.Namespace) -> int:
             built=args.built,
         )
         deployment = LocalDeployment(settings, echo=note).start()
-        # This process's own AWS calls, too, go to the local endpoints only.
-        for name in [name for name in os.environ if name.startswith("AWS_")]:
-            del os.environ[name]
-        endpoints = (deployment.aws.endpoint, deployment.dynamodb_endpoint)
-        os.environ.update(isolated_settings(args.region, *endpoints))
         port = listening.getsockname()[1]
         api = LocalApi(deployment, tuple(args.allowed_origin), port)
         server = LocalHttpServer(listening, api.handle, api.responses, api.origins)

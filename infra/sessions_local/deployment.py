@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessions_local.aws.embedded import EmbeddedAws, client, isolated_settings
+from sessions_local.aws.embedded import EmbeddedAws, client, isolate_process, isolated_settings
 from sessions_local.aws.tables import TableProvisioner, plan_table
 from sessions_local.aws.userpool import LocalUserPool
 from sessions_local.runtimes.variables import SecretValues, function_variables
@@ -41,6 +41,7 @@ class LocalDeployment:
     def __init__(
         self, settings: DeploymentSettings, echo: Callable[[str], None] | None = None
     ) -> None:
+        isolate_process()  # before the first SAM CLI run, moto or client
         self.settings = settings
         self.emulator: Emulator | None = None
         template = settings.template
@@ -101,9 +102,8 @@ class LocalDeployment:
             physical.update(pool.client_ids)
             attributes[(name, "Arn")] = pool.arn
         self.resolver = self.stack.resolver(region, self.overrides, physical, attributes)
-        # The functions' AWS settings name only the local endpoints, whatever this shell has.
-        parent = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        parent.update(isolated_settings(region, endpoint, self.dynamodb_endpoint))
+        # The functions' AWS settings name only the local endpoints.
+        parent = os.environ | isolated_settings(region, endpoint, self.dynamodb_endpoint)
         secrets = SecretValues()
         for spec in self.stack.functions.values():
             resolved = self.resolver.resolve(spec.environment) or {}

@@ -38,12 +38,12 @@ class LocalApi:
     ) -> None:
         self.deployment = deployment
         stack, resolver = deployment.stack, deployment.resolver
-        region, emulator = deployment.settings.region, deployment.emulator
+        emulator = deployment.emulator
         self.functions: dict[str, LocalFunction] = {
             # From source, a code change is served on the next request.
-            name: BuiltFunction(f.spec, region, f.variables, emulator)
+            name: BuiltFunction(f.spec, f.variables, emulator)
             if emulator is not None
-            else LocalFunction(f.spec, region, f.variables, watch=True)
+            else LocalFunction(f.spec, f.variables, watch=True)
             for name, f in deployment.functions.items()
         }
         cors = Cors(allow_origin=resolver.parameters.get("AllowedOrigin", "*"))

@@ -72,9 +72,9 @@ def load_module(name: str, file: Path) -> ModuleType:
     return sys.modules[name]
 
 
-def _paths(functions: Path) -> dict[str, dict[str, Any]]:
+def _paths() -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
-    for app_file in sorted(functions.glob("*/app.py")):
+    for app_file in sorted(FUNCTIONS.glob("*/app.py")):
         route: Route[Any] = load_module(f"sessions_openapi_{app_file.parent.name}", app_file).route
         operation = route.openapi()
         operation["responses"] = {
@@ -100,8 +100,8 @@ def _referenced(document: Any) -> set[str]:
     return set(_REFERENCE.findall(json.dumps(document)))
 
 
-def build_document(functions: Path = FUNCTIONS) -> dict[str, Any]:
-    paths = _paths(functions)
+def build_document() -> dict[str, Any]:
+    paths = _paths()
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": version("sessions-api"), "description": DESCRIPTION},

@@ -79,6 +79,20 @@ def test_the_banner_says_how_to_use_it(tmp_path: Path) -> None:
         assert server.stop() == 0
 
 
+def test_the_shells_aws_settings_are_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profile that exists nowhere, in a config file that does not exist: no real AWS is used."""
+    monkeypatch.setenv("AWS_PROFILE", "nosuchprofile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing" / "config"))
+    server = LocalApi(tmp_path).start()
+    try:
+        token = server.token("profiled")
+        assert server.request("GET", "/sessions", token=token).status == 200
+    finally:
+        assert server.stop() == 0, server.stderr
+
+
 def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     server = LocalApi(tmp_path).start()
     try:

@@ -1,5 +1,5 @@
 """moto's server on a free loopback port, and clients that never leave it: fixed fake
-credentials and none of the shell's AWS settings, so no real AWS account is ever reached."""
+credentials and, once the process is isolated, none of the shell's AWS settings."""
 
 from __future__ import annotations
 
@@ -9,18 +9,30 @@ import threading
 from typing import Any
 
 FAKE_KEY = "local"  # the access key id and the secret access key
+# No profile, config or credentials file and no instance metadata: none of the shell's settings.
+NO_SHELL_SETTINGS = {
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def isolate_process() -> None:
+    """Drop the shell's AWS settings from this process, whose SAM CLI runs, moto and clients
+    read them (a profile the shell names may not exist)."""
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        del os.environ[name]
+    os.environ.update(NO_SHELL_SETTINGS)
 
 
 def isolated_settings(region: str, endpoint: str, dynamodb_endpoint: str) -> dict[str, str]:
     """The AWS variables that point an SDK at the local endpoints only."""
     return {
+        **NO_SHELL_SETTINGS,
         "AWS_ACCESS_KEY_ID": FAKE_KEY,
         "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
     }

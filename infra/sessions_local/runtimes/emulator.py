@@ -24,10 +24,10 @@ from typing import Any, Self
 
 from sessions_local.runtimes.pool import INIT_TIMEOUT_S, FunctionFailed, LocalFunction, layer_path
 from sessions_local.stack import FunctionSpec, translate
+from sessions_local.stack.model import SAM, SAM_OFFLINE, SAM_PINS, project_root
 
 # Lambda's names for the instruction sets, as Linux reports them (the emulator is a Linux binary).
 ARCHITECTURES = {"x86_64": "x86_64", "aarch64": "arm64"}
-SAM_VENV = Path(".tools") / "sam"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 START_TIMEOUT_S = 10.0
 # The REPORT line follows the answer closely; this bounds the wait when the emulator is gone.
@@ -101,39 +101,30 @@ def _build_inputs(template: Path, document: Mapping[str, Any]) -> list[tuple[str
     return files
 
 
-def build(template: Path, architecture: str, echo: Echo) -> Build:
+def build(template: Path, root: Path, architecture: str, echo: Echo) -> Build:
     """``sam build`` for ``architecture``, not in the deploy build; skipped if nothing changed."""
-    template = template.resolve()
-    root = template.parent
     output = root / ".aws-sam" / "native" / architecture
     result = Build(output / "build", architecture)
-    document = translate(template, root=root)["expanded"]
-    digest = _digest(_build_inputs(template, document), architecture)
+    inputs = _build_inputs(template, translate(template)["expanded"])
+    digest = _digest([*inputs, ("SAM CLI", root / SAM_PINS)], architecture)
     stamp = output / "inputs.sha256"
     with _locked(output / "build.lock"):
         if stamp.is_file() and stamp.read_text().strip() == digest and result.template.is_file():
             return result
-        sam = root / SAM_VENV / "bin" / "sam"  # the project's pinned SAM CLI
-        if not sam.exists():
-            raise EmulatorError(f"{sam} is missing: run `make setup` first")
+        sam = root / SAM / "bin" / "sam"
         stamp.unlink(missing_ok=True)
-        command = [str(sam), "build", "--template-file", str(template), "--base-dir", str(root)]
+        folder = template.parent
+        command = [str(sam), "build", "--template-file", str(template), "--base-dir", str(folder)]
         # The stamp decides whether to build: SAM's own cache would miss a Makefile change.
         command += ["--build-dir", str(result.root), "--no-cached"]
-        environment = {
-            **os.environ,
-            # No account needed: a fixed region, no telemetry, no instance-metadata lookup.
-            "SAM_CLI_TELEMETRY": "0",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "BUILD_ARCHITECTURE": architecture,
-            # The interpreter that compiles: SAM's own Python 3.13, as `make check-template` uses.
-            "PYTHON": str(sam.with_name("python")),
-        }
+        # The interpreter that compiles: SAM's own Python 3.13, as `make check-template` uses.
+        python = str(sam.with_name("python"))
+        environment = (
+            os.environ | SAM_OFFLINE | {"BUILD_ARCHITECTURE": architecture, "PYTHON": python}
+        )
         echo(f"sam build for {architecture} into {result.root} ...")
         started = time.monotonic()
-        _run(command, "sam build", cwd=root, env=environment)
+        _run(command, "sam build", cwd=folder, env=environment)
         stamp.write_text(digest + "\n")
         echo(f"sam build done in {time.monotonic() - started:.1f}s")
     return result
@@ -163,21 +154,22 @@ def prepare_runtime(root: Path, architecture: str) -> Path:
 
 def find_rie(root: Path, architecture: str) -> Path:
     name = f"aws-lambda-rie-{architecture}"
-    found = sorted((root / SAM_VENV).glob(f"lib/python*/site-packages/samcli/local/rapid/{name}"))
+    found = sorted((root / SAM).glob(f"lib/python*/site-packages/samcli/local/rapid/{name}"))
     if not found:
-        raise EmulatorError(f"{name} not found under {root / SAM_VENV}: run `make setup` first")
+        raise EmulatorError(f"{name} not found under {root / SAM}: run `make setup` first")
     return found[0]
 
 
 def prepare(template: Path, echo: Echo | None = None) -> Emulator:
     """The build, runtime folder and emulator: once per run, then a function per environment."""
-    root = template.resolve().parent
+    template = template.resolve()
+    root = project_root(template)
     machine = platform.machine()
     if machine not in ARCHITECTURES:
         raise EmulatorError(f"Lambda has no architecture for this machine ({machine})")
     architecture = ARCHITECTURES[machine]
     return Emulator(
-        build(template, architecture, echo or (lambda line: None)),
+        build(template, root, architecture, echo or (lambda line: None)),
         prepare_runtime(root, architecture),
         find_rie(root, architecture),
         Path(getattr(sys, "_base_executable", sys.executable)),
@@ -381,9 +373,9 @@ class BuiltFunction(LocalFunction):
     """A template function served from its build folder, under the emulator."""
 
     def __init__(
-        self, spec: FunctionSpec, region: str, variables: Mapping[str, str], emulator: Emulator
+        self, spec: FunctionSpec, variables: Mapping[str, str], emulator: Emulator
     ) -> None:
-        super().__init__(spec, region, variables)
+        super().__init__(spec, variables)
         self.emulator = emulator
 
     def start_environment(self) -> EmulatedFunction:

@@ -132,8 +132,9 @@ def _child(
 class Environment:
     """An environment from source: a child process with the function's handler loaded."""
 
-    def __init__(self, spec: FunctionSpec, region: str, variables: Mapping[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, variables: Mapping[str, str]) -> None:
         self.spec = spec
+        region = variables["AWS_REGION"]
         self._context = (spec.logical_id, spec.memory_mb, spec.timeout_s, region)  # LambdaContext's
         context = _process_context()
         self._connection, child = context.Pipe()
@@ -188,10 +189,9 @@ class LocalFunction:
     """A template function and its environments; ``watch`` reloads its code when it changes."""
 
     def __init__(
-        self, spec: FunctionSpec, region: str, variables: Mapping[str, str], *, watch: bool = False
+        self, spec: FunctionSpec, variables: Mapping[str, str], *, watch: bool = False
     ) -> None:
         self.spec = spec
-        self.region = region
         self.variables = dict(variables)
         self._idle: list[Environment | EmulatedFunction] = []
         self._slots = threading.BoundedSemaphore(MAX_ENVIRONMENTS)
@@ -205,7 +205,7 @@ class LocalFunction:
         return self.spec.logical_id
 
     def start_environment(self) -> Environment | EmulatedFunction:
-        return Environment(self.spec, self.region, self.variables)
+        return Environment(self.spec, self.variables)
 
     def _reload_if_changed(self) -> None:
         before = self._sources

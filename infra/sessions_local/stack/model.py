@@ -17,7 +17,15 @@ from typing import Any
 from sessions_local.stack.intrinsics import Resolver, TemplateError
 
 SCRIPT = Path(__file__).with_name("sam_translation.py")
-SAM_PYTHON = Path(".tools") / "sam" / "bin" / "python"
+SAM = Path(".tools") / "sam"  # the project's pinned SAM CLI, under its project root
+SAM_PINS = Path("infra") / "tools" / "sam.txt"  # its version and its dependencies'
+# The SAM CLI needs no account: a fixed region, no telemetry, no instance-metadata lookup.
+SAM_OFFLINE = {
+    "SAM_CLI_TELEMETRY": "0",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 PROJECT = Path(__file__).resolve().parents[3]  # the project this package belongs to
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -120,28 +128,28 @@ class Stack:
 def project_root(template: Path) -> Path:
     """The nearest folder from the template's up (else this package's project) with the SAM CLI."""
     for folder in (template.parent, *template.parent.parents, PROJECT):
-        if (folder / SAM_PYTHON).exists():
+        if all((folder / path).exists() for path in (SAM / "bin" / "python", SAM_PINS)):
             return folder
     raise TemplateError(f"the SAM CLI is not installed beside {template.name}: run `make setup`")
 
 
-def translate(template: Path, *, root: Path | None = None) -> dict[str, Any]:
+def translate(template: Path) -> dict[str, Any]:
     """``{"expanded": <SAM template>, "translated": <CloudFormation>}`` for ``template``."""
     template = template.resolve()
     try:
         text = template.read_bytes()
     except OSError as error:
         raise TemplateError(f"cannot read {template}: {error.strerror}") from error
-    root = root or project_root(template)
-    digest = hashlib.sha256(text + b"\0" + SCRIPT.read_bytes()).hexdigest()[:32]
+    root = project_root(template)
+    inputs = b"\0".join([text, SCRIPT.read_bytes(), (root / SAM_PINS).read_bytes()])
+    digest = hashlib.sha256(inputs).hexdigest()[:32]
     cached = root / ".aws-sam" / "local" / f"translation-{digest}.json"
     if not cached.is_file():
         done = subprocess.run(  # noqa: S603 - the project's pinned SAM CLI
-            [str(root / SAM_PYTHON), str(SCRIPT), str(template)],
+            [str(root / SAM / "bin" / "python"), str(SCRIPT), str(template)],
             capture_output=True,
             text=True,
-            # The translator needs no account: no telemetry, no instance-metadata lookup.
-            env={**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_EC2_METADATA_DISABLED": "true"},
+            env=os.environ | SAM_OFFLINE,
             check=False,
         )
         if done.returncode != 0:
