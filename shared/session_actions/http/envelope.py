@@ -1,5 +1,5 @@
 """What every response carries, written once: the problem+json shape of an error, the request
-id, the headers a browser may read and send, and the ETag.
+id, and the headers a browser may read and send.
 
 The functions shape their responses with it, the local API's gateway its own errors, and a test
 holds the template's gateway responses and preflights to it.
@@ -17,11 +17,6 @@ REQUEST_ID_HEADER = "X-Request-Id"
 EXPOSED_HEADERS = ("ETag", "Location", REQUEST_ID_HEADER)
 # What a browser client sends, which the preflight allows (Access-Control-Allow-Headers).
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key")
-
-
-def etag(version: int) -> str:
-    """A session's version as its strong entity tag: ``"3"``."""
-    return f'"{version}"'
 
 
 def problem_body(

@@ -28,7 +28,7 @@ from session_actions.domain.errors import (
 from session_actions.domain.ids import ULID_REGEX
 from session_actions.domain.views import SessionView, to_json
 from session_actions.http import api_docs
-from session_actions.http.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER, etag as entity_tag
+from session_actions.http.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER
 from session_actions.http.problems import problem, problem_for
 from session_actions.http.routes import Parameter, Route
 from session_actions.observability import count_store_unavailable, logger, metrics, tracer
@@ -137,7 +137,8 @@ def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
 
 
 def etag(session: SessionView) -> str:
-    return entity_tag(int(session["version"]))
+    """The session's version as its strong entity tag: ``"3"``."""
+    return f'"{int(session["version"])}"'
 
 
 def session_response(session: SessionView, status: HTTPStatus = HTTPStatus.OK) -> Response:
