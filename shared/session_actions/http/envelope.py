@@ -19,6 +19,17 @@ EXPOSED_HEADERS = ("ETag", "Location", REQUEST_ID_HEADER)
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key")
 
 
+def cors_headers(allow_origin: str) -> dict[str, str]:
+    """The CORS headers of every response; a single allowed origin varies it by Origin."""
+    headers = {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Expose-Headers": ",".join(EXPOSED_HEADERS),
+    }
+    if allow_origin != "*":
+        headers["Vary"] = "Origin"
+    return headers
+
+
 def problem_body(
     status: HTTPStatus,
     detail: str,

@@ -28,7 +28,7 @@ from session_actions.domain.errors import (
 from session_actions.domain.ids import ULID_REGEX
 from session_actions.domain.views import SessionView, to_json
 from session_actions.http import api_docs
-from session_actions.http.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER
+from session_actions.http.envelope import REQUEST_ID_HEADER, cors_headers
 from session_actions.http.problems import problem, problem_for
 from session_actions.http.routes import Parameter, Route
 from session_actions.observability import count_store_unavailable, logger, metrics, tracer
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MAX_BODY_BYTES = 16 * 1024
-_EXPOSED = ",".join(EXPOSED_HEADERS)
 JSON = "application/json"
 # One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
@@ -221,10 +220,7 @@ def _proxy(response: Response, event: Event) -> dict[str, Any]:
     """The proxy response, with the headers every response carries, errors included."""
     headers = dict(response.headers)
     headers[REQUEST_ID_HEADER] = request_id(event)
-    headers["Access-Control-Allow-Origin"] = settings().allowed_origin
-    headers["Access-Control-Expose-Headers"] = _EXPOSED
-    if headers["Access-Control-Allow-Origin"] != "*":
-        headers["Vary"] = "Origin"
+    headers.update(cors_headers(settings().allowed_origin))
     return {
         "statusCode": int(response.status),
         "headers": headers,
