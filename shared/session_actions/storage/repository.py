@@ -429,7 +429,7 @@ def _failure(
 ) -> ConditionFailed:
     """Which of an update's or a delete's (no ``changes``) conditions failed, from the item
     as stored."""
-    if raw is None:
+    if not raw:
         return ConditionFailed("missing")
     stored = from_attributes(raw)
     if expected_version is not None and stored["version"] != expected_version:
