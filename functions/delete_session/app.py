@@ -11,7 +11,6 @@ from session_actions.http.lambda_api import (
     Request,
     Response,
     SessionWrite,
-    expected_version,
     lambda_handler,
 )
 from session_actions.http.routes import Route
@@ -34,8 +33,8 @@ route = Route(
 
 
 def delete(request: Request[SessionWrite]) -> Response:
-    version = expected_version(request.params.if_match)
-    delete_session(SessionRepository.from_environment(), request.owner, request.params.id, version)
+    repository = SessionRepository.from_environment()
+    delete_session(repository, request.owner, request.params.id, request.params.if_match)
     metrics.add_metric(name="SessionDeleted", unit=MetricUnit.Count, value=1)
     return Response(HTTPStatus.NO_CONTENT)
 

@@ -10,7 +10,6 @@ from session_actions.http.lambda_api import (
     Request,
     Response,
     SessionWrite,
-    expected_version,
     lambda_handler,
     session_response,
 )
@@ -36,13 +35,12 @@ route = Route(
 
 
 def update(request: Request[SessionWrite]) -> Response:
-    version = expected_version(request.params.if_match)
     session = update_session(
         SessionRepository.from_environment(),
         request.owner,
         request.params.id,
         request.body,
-        version,
+        request.params.if_match,
     )
     metrics.add_metric(name="SessionUpdated", unit=MetricUnit.Count, value=1)
     return session_response(session)

@@ -17,7 +17,8 @@ from session_actions.domain.errors import InvalidRequest
 from session_actions.domain.idempotency import check_key
 from session_actions.domain.models import SessionCreate, SessionUpdate
 from session_actions.domain.timestamps import UTC_TIMESTAMP_REGEX
-from session_actions.http.lambda_api import expected_version
+from session_actions.http.lambda_api import IF_MATCH, SESSION_ID, SessionWrite
+from session_actions.http.routes import Route
 from sessions_openapi import DOCUMENT
 
 
@@ -71,6 +72,13 @@ def test_string_order_is_time_order_across_the_year_1000() -> None:
 def test_timestamps_are_ascii_and_nothing_after(timestamp: str) -> None:
     with pytest.raises(ValidationError):
         SessionCreate.model_validate({"title": "x", "startsAt": timestamp})
+
+
+def expected_version(if_match: str) -> int | None:
+    """The version a write route reads from this If-Match header."""
+    route = Route("PUT", "/s/{id}", {}, params=SessionWrite, parameters=(SESSION_ID, IF_MATCH))
+    event = {"pathParameters": {"id": "0" * 26}, "headers": {"If-Match": if_match}}
+    return route.read(event)[0].if_match
 
 
 @pytest.mark.parametrize(

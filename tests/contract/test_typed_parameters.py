@@ -13,12 +13,12 @@ from session_actions.http.routes import Route
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINT = """\
-from session_actions.http.lambda_api import Request, Response, SessionWrite, expected_version
+from session_actions.http.lambda_api import Request, Response, SessionWrite
 
 
 def update(request: Request[SessionWrite]) -> Response:
-    expected_version(request.params.{name})
-    return Response(204)
+    version: int | None = request.params.{name}
+    return Response(204 if version is None else 412)
 """
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 
 from session_actions.http.envelope import (
-    EXPOSED_HEADERS,
     PROBLEM_JSON,
     REQUEST_ID_HEADER,
+    cors_headers,
     problem_body,
 )
 
@@ -33,13 +33,6 @@ class Rendered:  # a gateway or mock response, its intrinsics resolved
 @dataclass(frozen=True)
 class Cors:
     allow_origin: str
-
-    def headers(self) -> list[tuple[str, str]]:
-        headers = [
-            ("Access-Control-Allow-Origin", self.allow_origin),
-            ("Access-Control-Expose-Headers", ",".join(EXPOSED_HEADERS)),
-        ]
-        return headers if self.allow_origin == "*" else [*headers, ("Vary", "Origin")]
 
 
 def render_template(template: str, context: Mapping[str, str]) -> str:
@@ -93,5 +86,6 @@ def problem(
 ) -> ProxyResponse:
     """The contract's problem+json error, for gateway errors the template does not declare."""
     body = json.dumps(problem_body(status, detail, request_id)).encode()
-    own = [("Content-Type", PROBLEM_JSON), (REQUEST_ID_HEADER, request_id), *cors.headers()]
-    return ProxyResponse(status.value, [*own, *headers], body)
+    own = {"Content-Type": PROBLEM_JSON, REQUEST_ID_HEADER: request_id}
+    own.update(cors_headers(cors.allow_origin))
+    return ProxyResponse(status.value, [*own.items(), *headers], body)

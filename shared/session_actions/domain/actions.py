@@ -50,7 +50,7 @@ def _refusal(
         return _missing(repository, session_id)
     if failure.failure == "changed" or failure.current is None:
         # The version the write was checked against is gone either way.
-        return VersionMismatch("The session changed while this update was applied")
+        return VersionMismatch("The session changed during this request")
     return VersionMismatch(
         f"The session is at version {failure.current['version']}, not {expected_version}"
     )

@@ -1,6 +1,6 @@
 """What can go wrong in a use case, said in the domain's words.
 
-``http_errors`` maps each of these to a status code and a problem+json body; nothing
+``http.problems`` maps each of these to a status code and a problem+json body; nothing
 here knows about HTTP.
 """
 

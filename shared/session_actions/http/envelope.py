@@ -1,5 +1,5 @@
 """What every response carries, written once: the problem+json shape of an error, the request
-id, the headers a browser may read and send, and the ETag.
+id, and the headers a browser may read and send.
 
 The functions shape their responses with it, the local API's gateway its own errors, and a test
 holds the template's gateway responses and preflights to it.
@@ -19,9 +19,15 @@ EXPOSED_HEADERS = ("ETag", "Location", REQUEST_ID_HEADER)
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key")
 
 
-def etag(version: int) -> str:
-    """A session's version as its strong entity tag: ``"3"``."""
-    return f'"{version}"'
+def cors_headers(allow_origin: str) -> dict[str, str]:
+    """The CORS headers of every response; a single allowed origin varies it by Origin."""
+    headers = {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Expose-Headers": ",".join(EXPOSED_HEADERS),
+    }
+    if allow_origin != "*":
+        headers["Vary"] = "Origin"
+    return headers
 
 
 def problem_body(

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from session_actions.domain.errors import (
-    FieldError,
     InvalidRequest,
     NotAuthenticated,
     SessionError,
@@ -29,7 +28,7 @@ from session_actions.domain.errors import (
 from session_actions.domain.ids import ULID_REGEX
 from session_actions.domain.views import SessionView, to_json
 from session_actions.http import api_docs
-from session_actions.http.envelope import EXPOSED_HEADERS, REQUEST_ID_HEADER, etag as entity_tag
+from session_actions.http.envelope import REQUEST_ID_HEADER, cors_headers
 from session_actions.http.problems import problem, problem_for
 from session_actions.http.routes import Parameter, Route
 from session_actions.observability import count_store_unavailable, logger, metrics, tracer
@@ -40,11 +39,9 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MAX_BODY_BYTES = 16 * 1024
-_EXPOSED = ",".join(EXPOSED_HEADERS)
 JSON = "application/json"
 # One strong ETag ("3") or *, with the optional whitespace HTTP allows around a value.
 IF_MATCH_REGEX = r'^[ \t]*(?:(\*)|"([0-9]{1,15})")[ \t]*$'
-_IF_MATCH = re.compile(IF_MATCH_REGEX)
 # `*`, or a comma-separated list of entity tags, weak (W/"3") or strong ("3"), as RFC 9110
 # spells them; a tag we never issued is well-formed, it just never matches.
 _ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e]{0,64}"'
@@ -60,12 +57,21 @@ SESSION_ID = Parameter(
     "Must be a ULID: 26 upper-case Crockford base32 characters",
     required=True,
 )
+
+
+def _expected_version(if_match: str) -> int | None:
+    """The version an If-Match that matched IF_MATCH_REGEX demands; None for ``*`` (any)."""
+    tag = if_match.strip(" \t")
+    return None if tag == "*" else int(tag.strip('"'))
+
+
 IF_MATCH = Parameter(
     "If-Match",
     "header",
     {"type": "string", "pattern": IF_MATCH_REGEX},
     api_docs.IF_MATCH,
     'Send the ETag you received, such as "3", or *',
+    convert=_expected_version,
 )
 IF_NONE_MATCH = Parameter(
     "If-None-Match",
@@ -86,10 +92,11 @@ class SessionRead:
 
 @dataclass(frozen=True)
 class SessionWrite:
-    """A change to one session (PUT, DELETE): the session and, maybe, its expected version."""
+    """A change to one session (PUT, DELETE): the session and the version If-Match demands
+    (None: any version)."""
 
     id: str
-    if_match: str | None
+    if_match: int | None
 
 
 Event = dict[str, Any]
@@ -117,18 +124,6 @@ def request_id(event: Event) -> str:
     return str((event.get("requestContext") or {}).get("requestId") or "unknown")
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version an If-Match header demands; None for no header or ``*`` (any version)."""
-    if if_match is None:
-        return None
-    match = _IF_MATCH.fullmatch(if_match)
-    if not match:
-        raise InvalidRequest(
-            "The If-Match header is not valid", [FieldError(IF_MATCH.name, IF_MATCH.message)]
-        )
-    return None if match.group(1) else int(match.group(2))
-
-
 def matches_any(if_none_match: str, version: int) -> bool:
     """Whether If-None-Match names this version, compared weakly (W/"3" matches "3")."""
     if if_none_match.strip() == "*":
@@ -141,7 +136,8 @@ def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
 
 
 def etag(session: SessionView) -> str:
-    return entity_tag(int(session["version"]))
+    """The session's version as its strong entity tag: ``"3"``."""
+    return f'"{int(session["version"])}"'
 
 
 def session_response(session: SessionView, status: HTTPStatus = HTTPStatus.OK) -> Response:
@@ -224,10 +220,7 @@ def _proxy(response: Response, event: Event) -> dict[str, Any]:
     """The proxy response, with the headers every response carries, errors included."""
     headers = dict(response.headers)
     headers[REQUEST_ID_HEADER] = request_id(event)
-    headers["Access-Control-Allow-Origin"] = settings().allowed_origin
-    headers["Access-Control-Expose-Headers"] = _EXPOSED
-    if headers["Access-Control-Allow-Origin"] != "*":
-        headers["Vary"] = "Origin"
+    headers.update(cors_headers(settings().allowed_origin))
     return {
         "statusCode": int(response.status),
         "headers": headers,

@@ -29,6 +29,7 @@ from session_actions.domain.queries import ListQuery
 from session_actions.settings import settings
 
 if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 BY_ID_INDEX = "ById"
@@ -208,13 +209,8 @@ class SessionRepository:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except self._client.exceptions.ConditionalCheckFailedException as error:
-            # A store that does not return the item it failed against is asked for it: only
-            # the very item this call wrote means the insert succeeded.
-            found: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
-            if found is None:
-                with translate_errors():
-                    found = self._get_raw(item["owner"], item["id"])
-            if found != stored:
+            # Only the very item this call wrote means the insert succeeded.
+            if self._stored_after(error, item["owner"], item["id"]) != stored:
                 raise
 
     def get(self, owner: str, session_id: str) -> Item | None:
@@ -246,8 +242,8 @@ class SessionRepository:
         """Up to ``limit`` sessions in the query's order, strictly after position ``after``.
 
         Newest first by id; or, for a window of start times, earliest start first. One partition
-        of the table or of one index is read, and one more item than asked, so ``has_more`` is
-        exact: a page that happens to end at the last session has no ``next_after``.
+        of the table or of one index is read, and one more item than asked, so a page that
+        happens to end at the last session has no ``next_after``.
         """
         if query.by_start:
             request = self._by_start_request(owner, query, after)
@@ -372,12 +368,8 @@ class SessionRepository:
         expression = "SET " + ", ".join(sets)
         if removes:
             expression += " REMOVE " + ", ".join(removes)
-        more_than_existence = len(conditions) > 1
         try:
-            with (
-                translate_errors(),
-                self._stored_on_failure(owner, session_id, more_than_existence),
-            ):
+            with translate_errors():
                 response = self._client.update_item(
                     TableName=self._table,
                     Key=self._key(owner, session_id),
@@ -388,8 +380,9 @@ class SessionRepository:
                     ReturnValues="ALL_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
-        except _Stored as stored:
-            raise _update_failure(stored.item, changes, expected_version) from stored
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            stored = self._stored_after(error, owner, session_id, len(conditions) == 1)
+            raise _failure(stored, expected_version, changes) from error
         return from_attributes(response["Attributes"])
 
     def delete(self, owner: str, session_id: str, expected_version: int | None) -> None:
@@ -401,12 +394,8 @@ class SessionRepository:
             values[":expected"] = {"N": str(expected_version)}
             condition += " AND #version = :expected"
         optional: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
-        more_than_existence = expected_version is not None
         try:
-            with (
-                translate_errors(),
-                self._stored_on_failure(owner, session_id, more_than_existence),
-            ):
+            with translate_errors():
                 self._client.delete_item(
                     TableName=self._table,
                     Key=self._key(owner, session_id),
@@ -415,49 +404,39 @@ class SessionRepository:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                     **optional,
                 )
-        except _Stored as stored:
-            failure: Failure = "missing" if stored.item is None else "version"
-            raise ConditionFailed(failure, stored.item) from stored
-
-    @contextmanager
-    def _stored_on_failure(
-        self, owner: str, session_id: str, more_than_existence: bool
-    ) -> Iterator[None]:
-        """A failed condition becomes _Stored with the caller's stored item, or None.
-
-        DynamoDB returns the item with the failure whenever there is one. Other stores may
-        return nothing even then, so "nothing" is only trusted when existence was the whole
-        condition (then the failure itself says there is no item); otherwise the item is read,
-        consistently. A success never pays for this.
-        """
-        try:
-            yield
         except self._client.exceptions.ConditionalCheckFailedException as error:
-            raw: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
-            if raw is None and more_than_existence:
-                raw = self._get_raw(owner, session_id)
-            raise _Stored(from_attributes(raw) if raw else None) from error
+            stored = self._stored_after(error, owner, session_id, expected_version is None)
+            raise _failure(stored, expected_version) from error
+
+    def _stored_after(
+        self, error: ClientError, owner: str, session_id: str, only_existence: bool = False
+    ) -> Attributes | None:
+        """The caller's item as a failed conditional write met it, or None when there is none.
+
+        DynamoDB returns that item with the failure whenever there is one. Other stores may
+        return nothing even then, so "nothing" is only trusted when existence was the whole
+        condition; otherwise the item is read, consistently. A success never pays for this.
+        """
+        found: Attributes | None = error.response.get("Item")  # type: ignore[assignment]
+        if found is None and not only_existence:
+            with translate_errors():
+                found = self._get_raw(owner, session_id)
+        return found
 
 
-class _Stored(Exception):
-    """Inside the repository: a write's condition failed; ``item`` is the caller's stored item."""
-
-    def __init__(self, item: Item | None) -> None:
-        super().__init__("condition failed")
-        self.item = item
-
-
-def _update_failure(
-    stored: Item | None, changes: Mapping[str, Any], expected_version: int | None
+def _failure(
+    raw: Attributes | None, expected_version: int | None, changes: Mapping[str, Any] = {}
 ) -> ConditionFailed:
-    """Which of an update's conditions failed, from the item as stored."""
-    if stored is None:
+    """Which of an update's or a delete's (no ``changes``) conditions failed, from the item
+    as stored."""
+    if not raw:
         return ConditionFailed("missing")
+    stored = from_attributes(raw)
     if expected_version is not None and stored["version"] != expected_version:
         return ConditionFailed("version", stored)
-    # Without a version condition, an existing item failed the time range; with one, a time
-    # range it does not break means it was read after the failed write (a store that returns
-    # no item with a failure) and has changed since.
+    # Without a version condition, an existing item failed an update's time range (a delete
+    # then has no condition but existence); with one, a time range it does not break means it
+    # was read after the failed write and has changed since.
     if expected_version is None or _breaks_time_range(stored, changes):
         return ConditionFailed("time_range", stored)
     return ConditionFailed("changed", stored)
