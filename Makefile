@@ -43,19 +43,26 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions infra tests bench
 
-# dynalite, the second DynamoDB the HTTP suites run against (tests/stores.py): pinned by
-# tests/dynalite/package-lock.json and installed next to it; no package runs install scripts.
+# The tests' npm projects, each pinned by its package-lock.json and installed next to it; no
+# package runs install scripts (esbuild's binary comes as an optional dependency).
+# dynalite, the second DynamoDB the HTTP suites run against (tests/stores.py).
 DYNALITE := tests/dynalite
 DYNALITE_STAMP := $(DYNALITE)/node_modules/.installed
+# The browser test's sign-in page: the AWS SDK for JavaScript, bundled for the page by esbuild.
+FRONT_END := tests/browser
+FRONT_END_BUNDLE := $(FRONT_END)/page/bundle/signin.js
 
-$(DYNALITE_STAMP): $(DYNALITE)/package.json $(DYNALITE)/package-lock.json
-	@command -v npm >/dev/null || { echo "the tests need Node.js 20 or later and npm (for dynalite)"; exit 1; }
-	cd $(DYNALITE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+%/node_modules/.installed: %/package.json %/package-lock.json
+	@command -v npm >/dev/null || { echo "the tests need Node.js 20 or later and npm"; exit 1; }
+	cd $* && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
+
+$(FRONT_END_BUNDLE): $(FRONT_END)/page/signin.js $(FRONT_END)/node_modules/.installed
+	$(FRONT_END)/node_modules/.bin/esbuild $< --bundle --format=esm --outfile=$@ --log-level=warning
 
 # tests/built runs the `sam build` output under the Lambda runtime emulator, which ships inside
 # the SAM CLI package; the integration suite runs again against `sessions-local serve --built`.
-unit: setup $(DYNALITE_STAMP)
+unit: setup $(DYNALITE_STAMP) $(FRONT_END_BUNDLE)
 	$(BIN)/pytest
 	$(BIN)/pytest --built --store embedded tests/integration
 
@@ -137,4 +144,4 @@ openapi: setup
 	$(BIN)/python -m sessions_openapi --write
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache $(DYNALITE)/node_modules
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache $(DYNALITE)/node_modules $(FRONT_END)/node_modules $(dir $(FRONT_END_BUNDLE))
