@@ -1,4 +1,5 @@
-"""The gateway's token checks: a bad token is a 401 and the function never runs."""
+"""The gateway's token checks (API.md, Identity): an access token with one of the route's scopes,
+or a 401 from the gateway, the function never run and nothing changed."""
 
 from __future__ import annotations
 
@@ -10,29 +11,41 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
 from tests.localapi import REPO, LocalApi, claims_of, command, free_port
 from tests.replies import Reply, assert_problem
+from tests.route_table import ROUTES, Route
+
+ADMIN = "aws.cognito.signin.user.admin"
+READ, WRITE = "sessions/read", "sessions/write"
 
 
-def forge(claims: dict[str, Any], **changes: Any) -> str:
-    """A token signed with the local pool's key, whatever it claims: each check on its own."""
-    key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json"))
-    return jwt.encode({**claims, **changes}, key.key, algorithm="RS256", headers={"kid": "dummy"})
+def forge(claims: dict[str, Any], key: Any = None, **changes: Any) -> str:
+    """A token signed with the local pool's key (or ``key``), whatever it claims: each check on
+    its own. A change to None leaves that claim out."""
+    pool_key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
+    changed = {name: value for name, value in {**claims, **changes}.items() if value is not None}
+    return jwt.encode(changed, key or pool_key, algorithm="RS256", headers={"kid": "dummy"})
 
 
-def assert_refused(local_api: LocalApi, reply: Reply, reason: str) -> None:
+def assert_refused(local_api: LocalApi, reply: Reply, reason: str, token: str = "") -> None:
     problem = assert_problem(reply, 401)
     line = local_api.log_line(problem["requestId"])
     assert " 401 " in line
     assert " gateway " in line, "the gateway, not a function, must have answered"
     assert reason in line
+    assert not token or token.split(".")[1] not in line + local_api.stderr, "a token was logged"
+
+
+def new_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
 def mallory(local_api: LocalApi) -> tuple[str, dict[str, Any]]:
-    token = local_api.token(f"mallory-{uuid.uuid4().hex[:8]}")
+    token = local_api.token(new_name("mallory"))
     return token, claims_of(token)
 
 
@@ -44,39 +57,91 @@ def tampered(token: str) -> str:
     return f"{header}.{forged_payload}.{signature}"
 
 
+def send(local_api: LocalApi, route: Route, session_id: str, token: str | None) -> Reply:
+    """The route's request, as a client that may use it sends it."""
+    body = {"title": f"Through {route.key}"} if route.method in ("POST", "PUT") else None
+    path = route.path.replace("{id}", session_id)
+    return local_api.request(route.method, path, token=token, json_body=body)
+
+
 def test_bad_tokens_are_refused_before_any_function_runs(
     local_api: LocalApi, mallory: tuple[str, dict[str, Any]]
 ) -> None:
     token, claims = mallory
     now = int(time.time())
-    cases: dict[str, tuple[dict[str, str], str]] = {
-        "missing": ({}, "unauthorized: no token"),
-        "empty": ({"Authorization": "Bearer "}, "unauthorized: no token"),
-        "garbage": ({"Authorization": "Bearer not.a.jwt"}, "not a JWT"),
-        "tampered": ({"Authorization": f"Bearer {tampered(token)}"}, "bad signature"),
-        "wrong audience": (
-            {"Authorization": forge(claims, aud="someone-elses-client")},
-            "wrong audience",
+    another_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cases: dict[str, tuple[str | None, str]] = {
+        "missing": (None, "unauthorized: no token"),
+        "empty": ("Bearer ", "unauthorized: no token"),
+        "garbage": ("Bearer not.a.jwt", "not a JWT"),
+        "tampered": (f"Bearer {tampered(token)}", "bad signature"),
+        "re-signed with another key": (forge(claims, another_key), "bad signature"),
+        "another app client": (
+            forge(claims, client_id="someone-elses-client"),
+            "client_id is not one of the user pool's app clients",
         ),
-        "wrong issuer": (
-            {"Authorization": forge(claims, iss="https://cognito-idp.example/pool")},
+        "an audience, no client_id": (
+            forge(claims, client_id=None, aud=claims["client_id"]),
+            "client_id is not one of",
+        ),
+        "another pool": (
+            forge(claims, iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
             "wrong issuer",
         ),
-        "access token": ({"Authorization": forge(claims, token_use="access")}, "token_use is"),
-        "expired": ({"Authorization": forge(claims, exp=now - 1)}, "token expired"),
-        "unknown key": (
-            {"Authorization": jwt.encode(claims, "s" * 32, algorithm="HS256")},
-            "not the user pool's",
-        ),
+        "no token_use": (forge(claims, token_use=None), "no token_use claim"),
+        "no scope": (forge(claims, scope=None), "missing scope"),
+        "expired": (forge(claims, exp=now - 1), "token expired"),
+        "unknown key": (jwt.encode(claims, "s" * 32, algorithm="HS256"), "not the user pool's"),
     }
-    for name, (headers, reason) in cases.items():
+    for name, (header, reason) in cases.items():
         for method, path in (("POST", "/sessions"), ("GET", "/sessions")):
+            headers = {} if header is None else {"Authorization": header}
             reply = local_api.request(method, path, headers=headers, json_body={"title": name})
-            assert_refused(local_api, reply, reason)
+            assert_refused(local_api, reply, reason, header or "")
     # Nothing was created in mallory's name, or in anyone's.
     listed = local_api.request("GET", "/sessions", token=token)
     assert listed.status == 200
     assert listed.json()["items"] == []
+
+
+def test_the_id_token_is_refused_on_every_route(local_api: LocalApi) -> None:
+    name = new_name("identified")
+    created = send(local_api, ROUTES[0], "", local_api.token(name))
+    assert created.status == 201, created.body
+    session = created.json()
+    id_token = local_api.token(name, id_token=True)
+    assert claims_of(id_token)["token_use"] == "id"
+    for route in ROUTES:
+        reply = send(local_api, route, session["id"], id_token)
+        assert_refused(local_api, reply, "token_use is 'id', not 'access'", id_token)
+    fetched = local_api.request("GET", f"/sessions/{session['id']}", token=local_api.token(name))
+    assert fetched.json() == session, "a refused write changes nothing"
+
+
+@pytest.mark.parametrize(
+    "scopes", [[READ], [WRITE], [READ, WRITE], None], ids=["read", "write", "both", "own sign-in"]
+)
+def test_each_scope_opens_only_its_routes(local_api: LocalApi, scopes: list[str] | None) -> None:
+    name = new_name("scoped")
+    own = local_api.token(name)  # the user's own token: every route
+    created = send(local_api, ROUTES[0], "", own)
+    assert created.status == 201, created.body
+    session = created.json()
+    token = local_api.token(name, scopes=scopes)
+    held = set(claims_of(token)["scope"].split())
+    assert held == set(scopes or [ADMIN])
+    for route in ROUTES:  # the delete comes last
+        reply = send(local_api, route, session["id"], token)
+        if held & set(route.scopes):
+            assert reply.status == route.success, (route.key, reply.body)
+        else:
+            needed = ", ".join(route.scopes)
+            assert_refused(local_api, reply, f"missing scope: this method needs one of {needed}")
+    listed = local_api.request("GET", "/sessions?limit=100", token=own).json()["items"]
+    if WRITE in held or ADMIN in held:
+        assert [item["title"] for item in listed] == ["Through POST /sessions"]
+    else:
+        assert listed == [session], "a refused write changes nothing"
 
 
 def test_bare_token_and_bearer_prefix_are_both_accepted(
@@ -90,16 +155,22 @@ def test_bare_token_and_bearer_prefix_are_both_accepted(
     )
 
 
-def test_short_lived_token_expires(local_api: LocalApi) -> None:
-    result = subprocess.run(  # noqa: S603 - our own console script
-        [*command(), "token", "shortlived", "--port", str(local_api.port), "--ttl", "1"],
+def run_token(
+    local_api: LocalApi, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own console script
+        [*command(), "token", *args, "--port", str(local_api.port)],
         capture_output=True,
         text=True,
-        check=True,
+        check=check,
         cwd=REPO,
     )
-    token = result.stdout.strip()
+
+
+def test_short_lived_token_expires(local_api: LocalApi) -> None:
+    token = run_token(local_api, "shortlived", "--ttl", "1").stdout.strip()
     claims = claims_of(token)
+    assert claims["token_use"] == "access"
     assert claims["exp"] - claims["iat"] == 1
     while time.time() < claims["exp"] + 1:
         time.sleep(0.1)
@@ -107,28 +178,40 @@ def test_short_lived_token_expires(local_api: LocalApi) -> None:
 
 
 def test_token_command_gives_the_same_user_for_the_same_name(local_api: LocalApi) -> None:
-    def run(username: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603 - our own console script
-            [*command(), "token", username, "--port", str(local_api.port)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=REPO,
-        )
-
-    first, second, other = run("carol"), run("carol"), run("dave")
+    first, second, other = (run_token(local_api, name) for name in ("carol", "carol", "dave"))
     assert first.stderr == second.stderr == ""
     assert len(first.stdout.splitlines()) == 1, "only the token, so $(...) works"
     carol = claims_of(first.stdout.strip())
     assert carol["sub"] == claims_of(second.stdout.strip())["sub"]
     assert carol["sub"] != claims_of(other.stdout.strip())["sub"]
-    assert carol["token_use"] == "id"
-    # The template's pool signs in by email: "carol" is carol@example.com, and its username is
-    # the user's id, as in Cognito.
-    assert carol["email"] == "carol@example.com"
-    assert carol["cognito:username"] == carol["sub"]
+    # The user's own access token, as signing in through the pool's API gives it.
+    assert carol["token_use"] == "access"
+    assert carol["scope"] == ADMIN
+    assert "aud" not in carol
+    # The template's pool signs in by email: as in Cognito, the username is the user's id.
+    assert carol["username"] == carol["sub"]
     assert carol["exp"] - carol["iat"] == 3600, "the template's app client: 60 minutes"
     assert local_api.request("GET", "/sessions", token=first.stdout.strip()).status == 200
+
+
+def test_token_command_scopes_and_id_token(local_api: LocalApi) -> None:
+    both = claims_of(run_token(local_api, "erin", "--scope", READ, "--scope", WRITE).stdout)
+    assert both["token_use"] == "access"
+    assert set(both["scope"].split()) == {READ, WRITE}
+    id_token = run_token(local_api, "erin", "--id-token").stdout.strip()
+    claims = claims_of(id_token)
+    assert claims["token_use"] == "id"
+    assert claims["email"] == "erin@example.com"
+    assert claims["sub"] == both["sub"]
+    assert_refused(local_api, local_api.request("GET", "/sessions", token=id_token), "token_use")
+
+    unknown = run_token(local_api, "erin", "--scope", "sessions/admin", check=False)
+    assert unknown.returncode == 1
+    assert unknown.stdout == ""
+    assert "sessions/admin" in unknown.stderr
+    both_kinds = run_token(local_api, "erin", "--scope", READ, "--id-token", check=False)
+    assert both_kinds.returncode == 2
+    assert "--id-token: not allowed with argument --scope" in both_kinds.stderr
 
 
 def test_token_command_without_a_running_api_says_so() -> None:
@@ -144,6 +227,20 @@ def test_token_command_without_a_running_api_says_so() -> None:
     assert "make dev" in result.stderr
 
 
+def test_token_endpoint_answers_both_tokens(local_api: LocalApi) -> None:
+    asked = {"username": "frank", "ttl": 120, "scopes": [READ]}
+    reply = local_api.request("POST", "/_local/token", json_body=asked)
+    assert reply.status == 200, reply.body
+    tokens = reply.json()
+    assert set(tokens) == {"accessToken", "idToken", "username", "sub", "expiresIn", "scope"}
+    assert tokens["username"] == "frank@example.com"
+    assert tokens["expiresIn"] == 120
+    assert tokens["scope"] == READ
+    assert claims_of(tokens["accessToken"])["scope"] == READ
+    assert claims_of(tokens["accessToken"])["sub"] == tokens["sub"]
+    assert claims_of(tokens["idToken"])["token_use"] == "id"
+
+
 def test_token_endpoint_rejects_bad_input(local_api: LocalApi) -> None:
     bodies: list[object] = [
         {"username": ""},
@@ -151,7 +248,14 @@ def test_token_endpoint_rejects_bad_input(local_api: LocalApi) -> None:
         {"username": "x", "ttl": 0},
         [],
         {"username": "not/an@email"},  # the pool's usernames are emails
+        {"username": "x", "scopes": []},
+        {"username": "x", "scopes": READ},
+        {"username": "x", "scopes": [1]},
     ]
     for body in bodies:
         reply = local_api.request("POST", "/_local/token", json_body=body)
         assert reply.status == 400, body
+    unknown = {"username": "x", "scopes": [READ, "sessions/admin"]}
+    reply = local_api.request("POST", "/_local/token", json_body=unknown)
+    assert reply.status == 400
+    assert "sessions/admin" in reply.json()["detail"]

@@ -78,6 +78,13 @@ Resources:
         Files:
           Type: Api
           Properties: {RestApiId: !Ref Api, Path: "/files/{proxy+}", Method: get}
+        Scoped:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /scoped
+            Method: get
+            Auth: {Authorizer: Pool, AuthorizationScopes: [aws.cognito.signin.user.admin]}
   SlowFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -146,7 +153,8 @@ def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
 
 @pytest.fixture(scope="module")
 def token(echo: LocalApi) -> str:
-    return echo.token("echo-user")
+    """Methods without authorization scopes take the ID token, as in API Gateway."""
+    return echo.token("echo-user", id_token=True)
 
 
 def echoed(reply: Reply) -> dict[str, Any]:
@@ -210,6 +218,22 @@ def test_a_template_route_gets_a_complete_proxy_event(echo: LocalApi, token: str
     assert 0 < lambda_context["remaining_ms"] <= 3000
 
     assert [value for name, value in reply.headers if name == "Set-Cookie"] == ["a=1", "b=2"]
+
+
+def test_a_method_with_scopes_takes_the_access_token(echo: LocalApi, token: str) -> None:
+    access = echo.token("echo-user")
+    event = echoed(echo.request("GET", "/scoped", token=access))["event"]
+    claims = event["requestContext"]["authorizer"]["claims"]
+    assert all(isinstance(value, str) for value in claims.values())
+    assert claims["token_use"] == "access"
+    assert claims["scope"] == "aws.cognito.signin.user.admin"
+    assert claims["client_id"] == claims_of(token)["aud"]
+    assert "aud" not in claims
+    assert claims["sub"] == claims_of(token)["sub"]
+    assert claims["username"] == "echo-user"
+    # Each kind of token only where API Gateway takes it.
+    assert echo.request("GET", "/scoped", token=token).status == 401
+    assert echo.request("GET", "/echo/x", token=access).status == 401
 
 
 def test_the_function_sees_its_own_variables(echo: LocalApi, token: str) -> None:
