@@ -17,27 +17,45 @@ import time
 import uuid
 from typing import Any
 
+from tests.route_table import USER_ADMIN
+
 ACCOUNT_ID = "123456789012"
 API_ID = "1234567890"
 STAGE = "v1"
 USER_POOL = "us-east-1_Example1"
 
 
-def claims_for(sub: str, username: str | None = None) -> dict[str, str]:
-    """The claims the Cognito authorizer passes on for a user's ID token (all strings)."""
-    name = username or sub
-    return {
+def claims_for(
+    sub: str,
+    username: str | None = None,
+    *,
+    scopes: tuple[str, ...] | None = (USER_ADMIN,),
+    token_use: str | None = "access",  # noqa: S107 - a claim's value, not a secret
+) -> dict[str, str]:
+    """The claims the Cognito authorizer passes on for a user's access token (all strings).
+
+    By default the token a user gets by signing in through the user pool's API. ``scopes=None``
+    leaves out the ``scope`` claim, ``token_use=None`` the ``token_use`` claim.
+    """
+    claims = {
         "sub": sub,
-        "email": f"{name}@example.com",
-        "email_verified": "true",
-        "cognito:username": name,
-        "aud": "exampleclientid",
         "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{USER_POOL}",
-        "token_use": "id",
+        "client_id": "exampleclientid",
+        "origin_jti": "b6a1d0f2-93c4-4e57-8a1b-2c6d9e0f4a73",
+        "event_id": "e4f7a2c9-1b3d-4e6f-a8c0-5d2b7e9f1a36",
+        "token_use": token_use or "",
+        "scope": " ".join(scopes or ()),
         "auth_time": "1700000000",
-        "iat": "1700000000",
+        "iat": "Tue Nov 14 22:13:20 UTC 2023",
         "exp": "Tue Nov 14 23:13:20 UTC 2023",
+        "jti": "0a9e8d7c-6b5a-4f3e-9d2c-1b0a9f8e7d6c",
+        "username": username or sub,
     }
+    if token_use is None:
+        del claims["token_use"]
+    if scopes is None:
+        del claims["scope"]
+    return claims
 
 
 def _resource(path: str) -> tuple[str, dict[str, str] | None]:

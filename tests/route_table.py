@@ -1,7 +1,7 @@
 """The contract's route table, stated once for every suite, from the HTTP contract and
 independently of the code: each route's method and path, its success, the other answers it
-may give, and the headers a success carries. Which function serves a route is the template's
-business: ``served_by`` reads it from AWS SAM's translation."""
+may give, the scopes it accepts, and the headers a success carries. Which function serves a
+route is the template's business: ``served_by`` reads it from AWS SAM's translation."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+# An access token must carry one of its route's scopes (API.md, Identity).
+USER_ADMIN = "aws.cognito.signin.user.admin"
+READ = ("sessions/read", USER_ADMIN)
+WRITE = ("sessions/write", USER_ADMIN)
+
 
 @dataclass(frozen=True)
 class Route:
@@ -17,6 +22,7 @@ class Route:
     path: str
     success: int
     errors: tuple[int, ...]
+    scopes: tuple[str, ...]  # any one of them will do
     headers: tuple[str, ...] = ()  # what a success carries besides the common ones
     conditional: tuple[int, ...] = ()  # 304 for a matching If-None-Match
 
@@ -34,11 +40,11 @@ class Route:
 
 
 ROUTES = (
-    Route("POST", "/sessions", 201, (400, 401, 409, 422, 500, 503), ("ETag", "Location")),
-    Route("GET", "/sessions", 200, (400, 401, 500, 503)),
-    Route("GET", "/sessions/{id}", 200, (400, 401, 403, 404, 500, 503), ("ETag",), (304,)),
-    Route("PUT", "/sessions/{id}", 200, (400, 401, 403, 404, 412, 500, 503), ("ETag",)),
-    Route("DELETE", "/sessions/{id}", 204, (400, 401, 403, 404, 412, 500, 503)),
+    Route("POST", "/sessions", 201, (400, 401, 409, 422, 500, 503), WRITE, ("ETag", "Location")),
+    Route("GET", "/sessions", 200, (400, 401, 500, 503), READ),
+    Route("GET", "/sessions/{id}", 200, (400, 401, 403, 404, 500, 503), READ, ("ETag",), (304,)),
+    Route("PUT", "/sessions/{id}", 200, (400, 401, 403, 404, 412, 500, 503), WRITE, ("ETag",)),
+    Route("DELETE", "/sessions/{id}", 204, (400, 401, 403, 404, 412, 500, 503), WRITE),
 )
 BY_KEY = {route.key: route for route in ROUTES}
 

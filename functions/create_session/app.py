@@ -9,7 +9,7 @@ from session_actions.domain.idempotency import KEY_HEADER, KEY_REGEX, create_ses
 from session_actions.domain.models import SessionCreate
 from session_actions.http import api_docs
 from session_actions.http.lambda_api import Request, Response, lambda_handler, session_response
-from session_actions.http.routes import Parameter, Route
+from session_actions.http.routes import WRITE_SCOPES, Parameter, Route
 from session_actions.observability import metrics
 from session_actions.storage.repository import SessionRepository
 
@@ -30,6 +30,7 @@ route = Route(
         errors=(400, 401, 409, 422, 500, 503),
     ),
     params=CreateParams,
+    scopes=WRITE_SCOPES,
     parameters=(
         Parameter(
             KEY_HEADER,

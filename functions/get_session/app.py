@@ -15,7 +15,7 @@ from session_actions.http.lambda_api import (
     matches_any,
     session_response,
 )
-from session_actions.http.routes import Route
+from session_actions.http.routes import READ_SCOPES, Route
 from session_actions.storage.repository import SessionRepository
 
 route = Route(
@@ -30,6 +30,7 @@ route = Route(
         errors=(400, 401, 403, 404, 500, 503),
     ),
     params=SessionRead,
+    scopes=READ_SCOPES,
     parameters=(SESSION_ID, IF_NONE_MATCH),
 )
 

@@ -8,7 +8,7 @@ from session_actions.domain.timestamps import TIMESTAMP_REGEX, normalise_timesta
 from session_actions.domain.views import STATUSES
 from session_actions.http import api_docs
 from session_actions.http.lambda_api import Request, Response, json_response, lambda_handler
-from session_actions.http.routes import Parameter, Route
+from session_actions.http.routes import READ_SCOPES, Parameter, Route
 from session_actions.storage.repository import SessionRepository
 
 
@@ -46,6 +46,7 @@ route = Route(
         errors=(400, 401, 500, 503),
     ),
     params=ListParams,
+    scopes=READ_SCOPES,
     parameters=(
         Parameter(
             "limit",

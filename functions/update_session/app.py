@@ -13,7 +13,7 @@ from session_actions.http.lambda_api import (
     lambda_handler,
     session_response,
 )
-from session_actions.http.routes import Route
+from session_actions.http.routes import WRITE_SCOPES, Route
 from session_actions.observability import metrics
 from session_actions.storage.repository import SessionRepository
 
@@ -29,6 +29,7 @@ route = Route(
         errors=(400, 401, 403, 404, 412, 500, 503),
     ),
     params=SessionWrite,
+    scopes=WRITE_SCOPES,
     parameters=(SESSION_ID, IF_MATCH),
     body=SessionUpdate,
 )

@@ -1,8 +1,9 @@
 """The Sessions API's OpenAPI document, from the functions' own route declarations.
 
 Each function declares its one route (``route`` in its ``app.py``): parameters, the body model
-and the answers from ``api_docs``. This merges the five operations, publishes pydantic's JSON
-Schema of every model they name, and adds the Cognito authorizer's security scheme. Importing a
+the scopes it accepts and the answers from ``api_docs``. This merges the five operations, with
+each one's scopes as its security, publishes pydantic's JSON Schema of every model they name,
+and adds the Cognito authorizer's security scheme. Importing a
 handler module needs no environment and touches no AWS, so neither does this.
 
     python -m sessions_openapi            print the document
@@ -20,26 +21,29 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from session_actions.http.routes import Route
+from session_actions.http.routes import RESOURCE_SERVER, USER_ADMIN_SCOPE, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 DOCUMENT = ROOT / "docs" / "openapi.json"
 
 TITLE = "Sessions API"
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Create, list, read, update and delete the signed-in user's sessions.
 
-Every route needs a Cognito user-pool ID token in `Authorization`; the owner of everything a
-request touches is the token's `sub`, never anything the client sends. Every error is
-`application/problem+json` (RFC 9457) and every response carries `X-Request-Id`.
+Every route needs a Cognito user-pool access token in `Authorization` carrying one of the
+scopes its `security` lists: a custom scope of the user pool's resource server
+`{RESOURCE_SERVER}`, or `{USER_ADMIN_SCOPE}`, which the token of a user signed in through
+the user pool's own API carries and every route accepts. An ID token is refused. The owner of
+everything a request touches is the token's `sub`, never anything the client sends. Every
+error is `application/problem+json` (RFC 9457) and every response carries `X-Request-Id`.
 
 Errors API Gateway raises before a function runs (a missing or bad token, throttling, an
 unknown route or method) use the same problem+json shape. Timestamps are RFC 3339 UTC with
 milliseconds, ending in `Z`. `ETag` is the session's version, quoted; `PUT` and `DELETE` take
 it back in `If-Match`.
 """
-SECURITY_SCHEME = "CognitoIdToken"
+SECURITY_SCHEME = "CognitoAccessToken"
 SECURITY_SCHEMES = {
     SECURITY_SCHEME: {
         # What API Gateway itself exports for a Cognito user-pool authorizer: the token is read
@@ -47,8 +51,8 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "header",
         "name": "Authorization",
-        "description": "A Cognito user-pool ID token, bare or as `Bearer <token>`. API "
-        "Gateway's Cognito authorizer verifies it; the caller is its `sub` claim.",
+        "description": "A Cognito user-pool access token, bare or as `Bearer <token>`. API "
+        "Gateway's Cognito authorizer verifies it and its scopes; the caller is its `sub` claim.",
         "x-amazon-apigateway-authtype": "cognito_user_pools",
     }
 }
@@ -77,6 +81,8 @@ def _paths() -> dict[str, dict[str, Any]]:
     for app_file in sorted(FUNCTIONS.glob("*/app.py")):
         route: Route[Any] = load_module(f"sessions_openapi_{app_file.parent.name}", app_file).route
         operation = route.openapi()
+        # Alternatives, one scope each: any one of the route's scopes will do.
+        operation["security"] = [{SECURITY_SCHEME: [scope]} for scope in route.scopes]
         operation["responses"] = {
             str(status): answer for status, answer in sorted(operation["responses"].items())
         }
@@ -106,7 +112,6 @@ def build_document() -> dict[str, Any]:
         "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": version("sessions-api"), "description": DESCRIPTION},
         "tags": TAGS,
-        "security": [{SECURITY_SCHEME: []}],
         "paths": paths,
         "components": {
             "schemas": _schemas(_referenced(paths)),

@@ -76,7 +76,9 @@ def test_timestamps_are_ascii_and_nothing_after(timestamp: str) -> None:
 
 def expected_version(if_match: str) -> int | None:
     """The version a write route reads from this If-Match header."""
-    route = Route("PUT", "/s/{id}", {}, params=SessionWrite, parameters=(SESSION_ID, IF_MATCH))
+    route = Route(
+        "PUT", "/s/{id}", {}, params=SessionWrite, scopes=(), parameters=(SESSION_ID, IF_MATCH)
+    )
     event = {"pathParameters": {"id": "0" * 26}, "headers": {"If-Match": if_match}}
     return route.read(event)[0].if_match
 

@@ -164,12 +164,23 @@ def test_request_headers_and_parameters(document: dict[str, Any]) -> None:
     assert "null" not in json.dumps([p["schema"] for r in found for p in parameters(r).values()])
 
 
-def test_security_is_the_cognito_id_token(document: dict[str, Any]) -> None:
+def test_security_is_a_cognito_access_token_with_the_routes_scopes(
+    document: dict[str, Any],
+) -> None:
     schemes = document["components"]["securitySchemes"]
-    assert document["security"] == [{"CognitoIdToken": []}]
-    scheme = schemes["CognitoIdToken"]
+    assert set(schemes) == {"CognitoAccessToken"}
+    scheme = schemes["CognitoAccessToken"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert "access token" in scheme["description"]
+    # No document-wide requirement that an operation without its own would fall back to.
+    assert "security" not in document
+    found = operations(document)
+    for route in ROUTES:
+        security = found[route.method.lower(), route.path]["security"]
+        # Alternatives, one scope each: any one of the route's scopes will do.
+        expected = [{"CognitoAccessToken": [scope]} for scope in route.scopes]
+        assert sorted(security, key=json.dumps) == sorted(expected, key=json.dumps), route.key
 
 
 def test_field_rules(document: dict[str, Any]) -> None:

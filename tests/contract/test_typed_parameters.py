@@ -43,4 +43,6 @@ def test_a_parameters_class_must_name_exactly_the_routes_parameters() -> None:
         if_mach: str | None
 
     with pytest.raises(TypeError, match=r"\['id', 'if_match'\]"):
-        Route("PUT", "/things/{id}", {}, params=Misspelt, parameters=(SESSION_ID, IF_MATCH))
+        Route(
+            "PUT", "/things/{id}", {}, params=Misspelt, scopes=(), parameters=(SESSION_ID, IF_MATCH)
+        )

@@ -16,6 +16,7 @@ from tests import route_table
 from tests.apigw import claims_for
 from tests.handlers import DynamoCalls
 from tests.replies import Reply, assert_common_headers, assert_problem, fields_of
+from tests.unit.conftest import Logs
 from tests.unit.harness import ALICE, ULID, UNKNOWN_ID, UTC_MILLIS, Api, Faults, Store
 
 # The contract's route table: method and path -> the statuses it may answer.
@@ -275,6 +276,76 @@ def test_no_sub_claim_is_401_on_every_route(
     assert world.store.sessions() == before
 
 
+# What an access token's scope claim may hold; None: no scope claim at all.
+GRANTS: dict[str, tuple[str, ...] | None] = {
+    "sessions/read only": ("sessions/read",),
+    "sessions/write only": ("sessions/write",),
+    "aws.cognito.signin.user.admin only": ("aws.cognito.signin.user.admin",),
+    "both custom scopes": ("sessions/read", "sessions/write"),
+    "no scope claim": None,
+    "an empty scope claim": (),
+    "an unrelated scope": ("inventory/read",),
+    "a longer name that starts like an accepted one": ("sessions/reader",),
+}
+
+
+@pytest.mark.parametrize("grant", GRANTS.values(), ids=GRANTS.keys())
+@pytest.mark.parametrize("route", route_table.ROUTES, ids=lambda route: route.key)
+def test_a_route_serves_an_access_token_with_one_of_its_scopes_only(
+    world: World, calls: DynamoCalls, route: route_table.Route, grant: tuple[str, ...] | None
+) -> None:
+    session_id = world.api.create()["id"]
+    before = world.store.sessions()
+    calls.reset()
+
+    reply = send(world, route.key, session_id, claims=claims_for(ALICE, scopes=grant))
+
+    if set(grant or ()) & set(route.scopes):
+        assert reply.status == route.success, reply.body
+        changes = route.method != "GET"
+        assert (world.store.sessions() != before) == changes
+    else:
+        problem = assert_problem(reply, 401)
+        assert all(scope in problem["detail"] for scope in route.scopes), problem["detail"]
+        assert calls.calls == []
+        assert world.store.sessions() == before
+
+
+NOT_ACCESS_TOKENS = {"an ID token": "id", "no token_use": None, "another token_use": "refresh"}
+
+
+@pytest.mark.parametrize("token_use", NOT_ACCESS_TOKENS.values(), ids=NOT_ACCESS_TOKENS.keys())
+@pytest.mark.parametrize("route", ROUTES)
+def test_only_an_access_token_is_served(
+    world: World, calls: DynamoCalls, route: str, token_use: str | None
+) -> None:
+    session_id = world.api.create()["id"]
+    before = world.store.sessions()
+    calls.reset()
+
+    # Scopes every route accepts: the token's use alone is wrong.
+    reply = send(world, route, session_id, claims=claims_for(ALICE, token_use=token_use))
+
+    problem = assert_problem(reply, 401)
+    assert "access token" in problem["detail"]
+    assert calls.calls == []
+    assert world.store.sessions() == before
+
+
+def test_a_401_repeats_nothing_of_the_token(world: World, logs: Logs) -> None:
+    token = "eyJraWQiOiJzZWNyZXQifQ.eyJzdWIiOiJzZWNyZXQifQ.c2VjcmV0"
+    claims = claims_for(ALICE, scopes=("inventory/read",))
+
+    reply = send(
+        world, "GET /sessions", claims=claims, headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert_problem(reply, 401)
+    for secret in (token, "inventory/read", claims["jti"]):
+        assert secret not in reply.text
+        assert secret not in logs.text
+
+
 # Each request is wrong in every way it can be for its route; authentication still comes first.
 INVALID_EVERYWHERE: dict[str, dict[str, Any]] = {
     "POST /sessions": {"body": "{not json", "headers": {"Idempotency-Key": ""}},
@@ -285,15 +356,24 @@ INVALID_EVERYWHERE: dict[str, dict[str, Any]] = {
 }
 
 
+# Callers the functions refuse, each for another reason.
+REFUSED: dict[str, dict[str, Any]] = {
+    "no identity": {"user": None},
+    "an ID token": {"claims": claims_for(ALICE, token_use="id")},
+    "no accepted scope": {"claims": claims_for(ALICE, scopes=("inventory/read",))},
+}
+
+
+@pytest.mark.parametrize("caller", REFUSED.values(), ids=REFUSED.keys())
 @pytest.mark.parametrize("route", ROUTES)
-def test_401_comes_before_400(world: World, route: str) -> None:
+def test_401_comes_before_400(world: World, route: str, caller: dict[str, Any]) -> None:
     options = dict(INVALID_EVERYWHERE[route])
     with_identity = send(world, route, **options)
     assert_problem(with_identity, 400)
 
-    without_identity = send(world, route, user=None, **options)
+    refused = send(world, route, **caller, **options)
 
-    assert_problem(without_identity, 401)
+    assert_problem(refused, 401)
 
 
 # ------------------------------------------------------------------ then 400, 404/403, 412

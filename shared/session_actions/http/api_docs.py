@@ -64,8 +64,9 @@ _ERRORS: dict[int, str] = {
     400: "The request is not valid: path, query, a header or the body. `errors` lists every "
     "invalid field. Bodies that are not JSON, not an object, larger than 16 KiB or not UTF-8 "
     "are refused here too.",
-    401: "No valid ID token: missing, expired or not from the user pool (the authorizer "
-    "answers), or without a `sub` claim (the function answers).",
+    401: "No valid access token with one of the route's scopes: none, expired, not from the "
+    "user pool, an ID token, or without an accepted scope (the authorizer answers; the function "
+    "checks the same again).",
     403: "The session exists but belongs to another user.",
     404: "No session has this id.",
     409: "A request with this Idempotency-Key is still in progress; retry shortly.",

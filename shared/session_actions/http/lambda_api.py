@@ -1,9 +1,10 @@
 """From an API Gateway event to an action and back: what every function shares.
 
-``lambda_handler(route, endpoint)`` is a function's Lambda handler. It checks the caller (401),
-then the raw body and everything the route declares (400, every invalid field at once), hands
-the endpoint a ``Request``, and turns what comes back, or the error raised, into a REST proxy
-response with the headers every response carries.
+``lambda_handler(route, endpoint)`` is a function's Lambda handler. It checks the caller (401
+unless an access token with one of the route's scopes), then the raw body and everything the
+route declares (400, every invalid field at once), hands the endpoint a ``Request``, and turns
+what comes back, or the error raised, into a REST proxy response with the headers every
+response carries.
 """
 
 from __future__ import annotations
@@ -148,11 +149,28 @@ def session_response(session: SessionView, status: HTTPStatus = HTTPStatus.OK) -
     return response
 
 
-def _owner_claim(event: Event) -> str | None:
+def _owner(event: Event, scopes: tuple[str, ...]) -> str:
+    """The caller's ``sub``, from an access token that carries one of ``scopes``.
+
+    API Gateway's authorizer checks the token and the scopes before the function runs; this is
+    the check again, so a misconfigured route never serves the wrong token. No detail repeats a
+    claim's value: the client knows its token, the log should not.
+    """
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-    claims = authorizer.get("claims") or {}
-    sub = claims.get("sub") if isinstance(claims, dict) else None
-    return sub if isinstance(sub, str) and sub else None
+    claims = authorizer.get("claims")
+    if not isinstance(claims, dict):
+        claims = {}
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise NotAuthenticated("Sign in: this request carries no verified identity")
+    if claims.get("token_use") != "access":
+        raise NotAuthenticated("Send an access token in Authorization, not an ID token")
+    granted = claims.get("scope")
+    if not isinstance(granted, str) or not set(granted.split()).intersection(scopes):
+        raise NotAuthenticated(
+            "This route needs an access token with one of the scopes: " + ", ".join(scopes)
+        )
+    return sub
 
 
 def _parsed_body(event: Event) -> dict[str, Any]:
@@ -191,9 +209,7 @@ def _request[Params: DataclassInstance](
     route: Route[Params], event: Event, context: LambdaContext
 ) -> Request[Params]:
     """Authentication first (401), then the request itself (400), as the contract orders them."""
-    owner = _owner_claim(event)
-    if owner is None:
-        raise NotAuthenticated("Sign in: this request carries no verified identity")
+    owner = _owner(event, route.scopes)
     body = _parsed_body(event) if route.body is not None else None
     params, model = route.read(event, body)
     return Request(owner, params, model, context)

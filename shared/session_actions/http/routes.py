@@ -10,6 +10,8 @@ the OpenAPI document, so the two cannot drift apart:
 * a body is a pydantic model (write routes only: a route without a body never imports
   pydantic), validated here and published through its own JSON Schema;
 * the answers come from ``api_docs``;
+* the scopes, any one of which an access token must carry for the route (``READ_SCOPES`` or
+  ``WRITE_SCOPES``), which API Gateway's Cognito authorizer checks first and the function again;
 * the endpoint gets the values as a typed object of the function's own (a dataclass whose fields
   are the parameters' names in Python: ``If-Match`` is ``if_match``), so a misspelt name is a
   type error, not a ``KeyError`` at run time.
@@ -34,6 +36,13 @@ if TYPE_CHECKING:
 Location = Literal["path", "query", "header"]
 # A JSON integer as a query or header value: digits, optionally signed, nothing else.
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+# The custom scopes of the user pool's resource server, and the scope Cognito gives the tokens a
+# user gets by signing in through its own API: the user's own full access, accepted everywhere.
+RESOURCE_SERVER = "sessions"
+USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+READ_SCOPES = (f"{RESOURCE_SERVER}/read", USER_ADMIN_SCOPE)
+WRITE_SCOPES = (f"{RESOURCE_SERVER}/write", USER_ADMIN_SCOPE)
 
 
 @dataclass(frozen=True)
@@ -101,13 +110,15 @@ def attribute(name: str) -> str:
 @dataclass(frozen=True)
 class Route[Params: DataclassInstance]:
     """A function's route: method, path template, parameters (and the dataclass the endpoint
-    gets them in), body model and answers."""
+    gets them in), the scopes it accepts, body model and answers."""
 
     method: str
     path: str
     # The operation's OpenAPI fields other than parameters and body (api_docs.operation).
     operation: Mapping[str, Any]
     params: type[Params]
+    # An access token must carry at least one of these.
+    scopes: tuple[str, ...]
     parameters: tuple[Parameter, ...] = ()
     body: type[BaseModel] | None = None
     # Each parameter's name in Python, worked out once per cold start, not per request.
