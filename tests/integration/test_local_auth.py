@@ -16,9 +16,8 @@ from moto.utilities.utils import load_resource
 
 from tests.localapi import REPO, LocalApi, claims_of, command, free_port
 from tests.replies import Reply, assert_problem
-from tests.route_table import ROUTES, Route
+from tests.route_table import ROUTES, USER_ADMIN, Route
 
-ADMIN = "aws.cognito.signin.user.admin"
 READ, WRITE = "sessions/read", "sessions/write"
 
 
@@ -129,7 +128,7 @@ def test_each_scope_opens_only_its_routes(local_api: LocalApi, scopes: list[str]
     session = created.json()
     token = local_api.token(name, scopes=scopes)
     held = set(claims_of(token)["scope"].split())
-    assert held == set(scopes or [ADMIN])
+    assert held == set(scopes or [USER_ADMIN])
     for route in ROUTES:  # the delete comes last
         reply = send(local_api, route, session["id"], token)
         if held & set(route.scopes):
@@ -138,7 +137,7 @@ def test_each_scope_opens_only_its_routes(local_api: LocalApi, scopes: list[str]
             needed = ", ".join(route.scopes)
             assert_refused(local_api, reply, f"missing scope: this method needs one of {needed}")
     listed = local_api.request("GET", "/sessions?limit=100", token=own).json()["items"]
-    if WRITE in held or ADMIN in held:
+    if WRITE in held or USER_ADMIN in held:
         assert [item["title"] for item in listed] == ["Through POST /sessions"]
     else:
         assert listed == [session], "a refused write changes nothing"
@@ -186,7 +185,7 @@ def test_token_command_gives_the_same_user_for_the_same_name(local_api: LocalApi
     assert carol["sub"] != claims_of(other.stdout.strip())["sub"]
     # The user's own access token, as signing in through the pool's API gives it.
     assert carol["token_use"] == "access"
-    assert carol["scope"] == ADMIN
+    assert carol["scope"] == USER_ADMIN
     assert "aud" not in carol
     # The template's pool signs in by email: as in Cognito, the username is the user's id.
     assert carol["username"] == carol["sub"]

@@ -12,13 +12,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from sessions_local.gateway import TokenRejected, TokenVerifier, gateway_claims
 
+from tests.route_table import READ, USER_ADMIN, WRITE
+
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local"
 CLIENT = "client-1"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-ADMIN = "aws.cognito.signin.user.admin"
-READ = ("sessions/read", ADMIN)  # a read route's scopes
-WRITE = ("sessions/write", ADMIN)
 
 
 def jwks() -> dict[str, Any]:
@@ -38,7 +37,7 @@ def token(key: Any = KEY, kid: str = "k1", **changes: Any) -> str:
         "client_id": CLIENT,
         "iss": ISSUER,
         "token_use": "access",
-        "scope": ADMIN,
+        "scope": USER_ADMIN,
         "iat": now,
         "auth_time": now,
         # Tokens are made when the tests are collected, which can be minutes before they run.
