@@ -165,7 +165,19 @@ def api_event(
         **({"Content-Type": "application/json"} if body is not None else {}),
         **(headers or {}),
     }
-    claims = {"sub": owner, "email": "ada@example.com", "token_use": "id"} if owner else {}
+    # A user's own access token, as from signing in through the user pool's API: every route
+    # accepts its scope (written out: this module imports nothing of the library).
+    claims = (
+        {
+            "sub": owner,
+            "client_id": "benchclientid",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "username": owner,
+        }
+        if owner
+        else {}
+    )
     text = body if isinstance(body, str) or body is None else json.dumps(body)
     return {
         "resource": route.resource,
