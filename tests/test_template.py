@@ -501,6 +501,24 @@ def test_user_pool_is_created_or_given() -> None:
     }
 
 
+def test_the_app_client_may_request_the_custom_scopes() -> None:
+    properties = resources("AWS::Cognito::UserPoolClient")["UserPoolClient"]["Properties"]
+    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {ADMIN_SCOPE}
+    assert properties["AllowedOAuthFlowsUserPoolClient"] is True
+    assert set(properties["AllowedOAuthScopes"]) >= custom
+    # A public client (no secret): the authorization code flow, which takes PKCE.
+    assert properties["AllowedOAuthFlows"] == ["code"]
+    assert properties["SupportedIdentityProviders"] == ["COGNITO"]
+    # Cognito accepts http only for localhost.
+    for url in properties["CallbackURLs"]:
+        assert url.startswith(("https://", "http://localhost:", "http://localhost/")), url
+    pages = "https://app.example.com/,https://app.example.com/signed-in"
+    given = resources("AWS::Cognito::UserPoolClient", expanded(OAuthRedirectUrls=pages))
+    redirects = pages.split(",")
+    assert given["UserPoolClient"]["Properties"]["CallbackURLs"] == redirects
+    assert given["UserPoolClient"]["Properties"]["LogoutURLs"] == redirects
+
+
 def test_outputs() -> None:
     assert set(template()["Outputs"]) >= {
         "ApiUrl",
@@ -601,7 +619,7 @@ def test_an_existing_user_pool_gets_the_resource_server_unless_it_has_one() -> N
 
 
 @pytest.mark.parametrize("route", route_table.ROUTES, ids=lambda route: route.key)
-def test_the_templates_scopes_are_the_functions_own(route: route_table.Route) -> None:
+def test_each_functions_own_scopes_are_the_contracts(route: route_table.Route) -> None:
     app = importlib.import_module(f"functions.{route_table.served_by()[route.key].folder}.app")
     if not hasattr(app.route, "scopes"):
         pytest.skip("the library's Route declares no scopes yet")
