@@ -1,6 +1,6 @@
 """``sessions-local serve`` in a subprocess, its tokens, and plain HTTP to it (standard library).
 
-The suites that use it treat the local API as a client would: a URL, an ID token (from the
+The suites that use it treat the local API as a client would: a URL, an access token (from the
 local token endpoint, or from ``sessions-local token`` as a developer gets one), requests and
 what comes back; besides that only the process's own output (banner, access log, exit code).
 """
@@ -159,14 +159,25 @@ class LocalApi:
         finally:
             connection.close()
 
-    def token(self, username: str, ttl: int | None = None, *, cli: bool = False) -> str:
-        """An ID token for ``username`` (the same name is the same user).
+    def token(
+        self,
+        username: str,
+        ttl: int | None = None,
+        *,
+        cli: bool = False,
+        scopes: list[str] | None = None,
+        id_token: bool = False,
+    ) -> str:
+        """An access token for ``username`` (the same name is the same user): the user's own,
+        with ``aws.cognito.signin.user.admin``, or with only ``scopes``; or its ID token.
 
         ``cli=True`` gets it as a developer does, ``sessions-local token USER --port PORT``;
         otherwise straight from the local token endpoint that command calls (no process start).
         """
         if cli:
             options = ["--port", str(self.port)] + ([] if ttl is None else ["--ttl", str(ttl)])
+            options += [f"--scope={scope}" for scope in scopes or ()]
+            options += ["--id-token"] if id_token else []
             result = subprocess.run(  # noqa: S603 - the project's own console script
                 [*command(), "token", username, *options],
                 capture_output=True,
@@ -175,9 +186,10 @@ class LocalApi:
                 check=True,
             )
             return result.stdout.strip()
-        reply = self.request("POST", "/_local/token", json_body={"username": username, "ttl": ttl})
+        asked = {"username": username, "ttl": ttl, "scopes": scopes}
+        reply = self.request("POST", "/_local/token", json_body=asked)
         assert reply.status == 200, reply.body
-        token: str = reply.json()["idToken"]
+        token: str = reply.json()["idToken" if id_token else "accessToken"]
         return token
 
 

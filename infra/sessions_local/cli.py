@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", parents=[local_api], help="print a token for USERNAME")
     token.add_argument("username")
     token.add_argument("--ttl", type=_bounded(1, MAX_TOKEN_TTL_S), help="default: the client's")
+    kind = token.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--scope",
+        action="append",
+        dest="scopes",
+        metavar="SCOPE",
+        help="an access token with only these custom scopes (repeatable; e.g. sessions/read)",
+    )
+    kind.add_argument("--id-token", action="store_true", help="the ID token (the API refuses it)")
     return parser
 
 
@@ -78,15 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve" and "*" in args.allowed_origin and len(args.allowed_origin) > 1:
         parser.error("--allowed-origin '*' already allows every origin: give it alone")
     if args.command == "token":
-        return token(args.host, args.port, args.username, args.ttl)
+        return token(args)
     return serve(args) if args.command == "serve" else invoke(args)
 
 
-def token(host: str, port: int, username: str, ttl: int | None) -> int:
-    base = f"http://{_url_host(host)}:{port}"
+def token(args: argparse.Namespace) -> int:
+    """Prints the access token (or the ID token) the local API issues for the user."""
+    base = f"http://{_url_host(args.host)}:{args.port}"
+    asked = {"username": args.username, "ttl": args.ttl, "scopes": args.scopes}
     request = urllib.request.Request(  # noqa: S310 - the local API, on loopback
         base + TOKEN_PATH,
-        data=json.dumps({"username": username, "ttl": ttl}).encode(),
+        data=json.dumps(asked).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -101,7 +112,7 @@ def token(host: str, port: int, username: str, ttl: int | None) -> int:
         hint = "(start it with `make dev`, or pass its --port)"
         print(f"sessions-local token: no local API at {base} {hint}", file=sys.stderr)
         return 1
-    print(issued["idToken"])
+    print(issued["idToken" if args.id_token else "accessToken"])
     return 0
 
 
@@ -260,7 +271,7 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
         f"CORS: browsers may call from {api.origins.describe()}",
         f"Functions: {source if deployment.emulator is None else built}",
         f"Docs: {base}/docs",
-        "Get an ID token (same username, same user):",
+        "Get an access token (same username, same user):",
         f"  {token_command}",
         "Create a session:",
         f"  curl -i -X POST {base}/sessions \\",

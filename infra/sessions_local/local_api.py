@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from botocore.exceptions import ClientError
@@ -60,7 +61,9 @@ class LocalApi:
             verifier = TokenVerifier(pool.issuer, pool.client_ids.values(), pool.jwks)
             authorizers[name] = Authorizer(verifier, spec.header)
         mocks = {
-            (normalise(m.path), m.method): Mock(_rendered(m.response, resolver), m.authorizer)
+            (normalise(m.path), m.method): Mock(
+                _rendered(m.response, resolver), m.authorizer, m.scopes
+            )
             for m in stack.mocks
         }
         self.gateway = LocalGateway(
@@ -128,22 +131,26 @@ class LocalApi:
             detail = "The template has no Cognito user-pool authorizer"
             return self._problem(request, HTTPStatus.NOT_FOUND, detail)
         try:
-            username, ttl = parse_token_request(request.body)
+            asked = parse_token_request(request.body)
         except ValueError as error:
             return self._problem(request, HTTPStatus.BAD_REQUEST, str(error))
         try:
-            issued = self.token_pool.issue_id_token(username, ttl)
+            issued = self.token_pool.issue_tokens(asked.username, asked.ttl, asked.scopes)
         except ClientError as error:  # a name the pool's sign-in rules refuse
             reason = error.response.get("Error", {}).get("Message", "refused")
-            detail = f"The user pool refuses the user {username}: {reason}"
+            detail = f"The user pool refuses the user {asked.username}: {reason}"
             return self._problem(request, HTTPStatus.BAD_REQUEST, detail)
-        token = {
+        except ValueError as error:  # scopes the pool or its app client does not allow
+            return self._problem(request, HTTPStatus.BAD_REQUEST, str(error))
+        tokens = {
+            "accessToken": issued.access_token,
             "idToken": issued.id_token,
             "username": issued.username,
             "sub": issued.sub,
             "expiresIn": issued.expires_in,
+            "scope": issued.scope,
         }
-        return _ok(request, json.dumps(token).encode())
+        return _ok(request, json.dumps(tokens).encode())
 
 
 def _ok(request: IncomingRequest, body: bytes, content_type: str = "application/json") -> Outcome:
@@ -159,8 +166,15 @@ def _rendered(response: ResponseSpec, resolver: Resolver) -> Rendered:
     return Rendered(response.status, headers, None if template is None else str(template))
 
 
-def parse_token_request(body: bytes) -> tuple[str, int | None]:
-    """The username and lifetime a token request asks for; ValueError says what is wrong."""
+@dataclass(frozen=True)
+class TokenRequest:
+    username: str
+    ttl: int | None  # None: the app client's validity
+    scopes: tuple[str, ...] | None  # None: the scope of a user's own sign-in
+
+
+def parse_token_request(body: bytes) -> TokenRequest:
+    """What a token request asks for; ValueError says what is wrong."""
     try:
         data = json.loads(body or b"{}")
     except ValueError:
@@ -177,4 +191,11 @@ def parse_token_request(body: bytes) -> tuple[str, int | None]:
     ttl = data.get("ttl")
     if ttl is not None and (type(ttl) is not int or not 1 <= ttl <= MAX_TOKEN_TTL_S):
         raise ValueError(f"ttl must be a whole number of seconds from 1 to {MAX_TOKEN_TTL_S}")
-    return username, ttl
+    scopes = data.get("scopes")
+    if scopes is not None and (
+        not isinstance(scopes, list)
+        or not scopes
+        or not all(isinstance(scope, str) and scope for scope in scopes)
+    ):
+        raise ValueError('scopes must be a non-empty list of scope names: ["sessions/read"]')
+    return TokenRequest(username, ttl, None if scopes is None else tuple(scopes))

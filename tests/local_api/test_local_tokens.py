@@ -16,6 +16,9 @@ ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local"
 CLIENT = "client-1"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+ADMIN = "aws.cognito.signin.user.admin"
+READ = ("sessions/read", ADMIN)  # a read route's scopes
+WRITE = ("sessions/write", ADMIN)
 
 
 def jwks() -> dict[str, Any]:
@@ -23,21 +26,32 @@ def jwks() -> dict[str, Any]:
     return {"keys": [{**public, "kid": "k1", "alg": "RS256", "use": "sig"}]}
 
 
+def signed(claims: dict[str, Any], key: Any = KEY, kid: str = "k1") -> str:
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
 def token(key: Any = KEY, kid: str = "k1", **changes: Any) -> str:
+    """An access token as Cognito issues one on sign-in (no ``aud``: ``client_id``)."""
     now = int(time.time())
     claims = {
         "sub": "9f0c6a1e",
-        "aud": CLIENT,
+        "client_id": CLIENT,
         "iss": ISSUER,
-        "token_use": "id",
+        "token_use": "access",
+        "scope": ADMIN,
         "iat": now,
         "auth_time": now,
         # Tokens are made when the tests are collected, which can be minutes before they run.
         "exp": now + 3600,
-        "cognito:username": "alice",
+        "username": "9f0c6a1e",
     }
     claims.update(changes)
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+    return signed({name: value for name, value in claims.items() if value is not None}, key, kid)
+
+
+def id_token(**changes: Any) -> str:
+    kind = {"client_id": None, "scope": None, "username": None, "aud": CLIENT, "token_use": "id"}
+    return token(**{**kind, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +61,32 @@ def verifier() -> TokenVerifier:
 
 def test_a_good_token_with_or_without_bearer(verifier: TokenVerifier) -> None:
     good = token()
-    assert verifier.verify(good)["sub"] == "9f0c6a1e"
-    assert verifier.verify(f"Bearer {good}")["sub"] == "9f0c6a1e"
-    assert verifier.verify(f"bearer   {good}")["sub"] == "9f0c6a1e"
-    assert verifier.verify(token(aud="client-2"))["aud"] == "client-2"
+    assert verifier.verify(good, READ)["sub"] == "9f0c6a1e"
+    assert verifier.verify(f"Bearer {good}", READ)["sub"] == "9f0c6a1e"
+    assert verifier.verify(f"bearer   {good}", WRITE)["sub"] == "9f0c6a1e"
+    assert verifier.verify(token(client_id="client-2"), READ)["client_id"] == "client-2"
+
+
+def test_one_of_the_methods_scopes_is_enough(verifier: TokenVerifier) -> None:
+    both = token(scope="sessions/read sessions/write")
+    assert verifier.verify(both, READ)["scope"] == "sessions/read sessions/write"
+    assert verifier.verify(both, WRITE)["sub"] == "9f0c6a1e"
+    assert verifier.verify(token(scope="sessions/read"), READ)["sub"] == "9f0c6a1e"
+    with pytest.raises(TokenRejected) as refused:
+        verifier.verify(token(scope="sessions/read"), WRITE)
+    assert str(refused.value) == (
+        "missing scope: this method needs one of sessions/write, aws.cognito.signin.user.admin;"
+        " the token has sessions/read"
+    )
+
+
+def test_a_method_without_scopes_takes_the_id_token(verifier: TokenVerifier) -> None:
+    # API Gateway's rule: no authorization scopes on the method, the ID token.
+    assert verifier.verify(id_token())["aud"] == CLIENT
+    with pytest.raises(TokenRejected, match="token_use is 'access', not 'id'"):
+        verifier.verify(token())
+    with pytest.raises(TokenRejected, match="aud is not one of the user pool's app clients"):
+        verifier.verify(id_token(aud="someone-else"))
 
 
 @pytest.mark.parametrize(
@@ -62,9 +98,14 @@ def test_a_good_token_with_or_without_bearer(verifier: TokenVerifier) -> None:
         ("Bearer x.y", "not a JWT"),
         (token(key=OTHER_KEY), "bad signature"),
         (token(kid="k2"), "not the user pool's"),
-        (token(aud="someone-else"), "wrong audience"),
+        (token(client_id="someone-else"), "client_id is not one of the user pool's app clients"),
+        (token(client_id=None, aud=CLIENT), "client_id is not one of"),
         (token(iss="https://cognito-idp.us-east-1.amazonaws.com/other"), "wrong issuer"),
-        (token(token_use="access"), "token_use is 'access'"),
+        (id_token(), "token_use is 'id', not 'access'"),
+        (token(token_use=None), "no token_use claim"),
+        (token(scope=None), "missing scope: .* the token has none"),
+        (token(scope="sessions/write"), "missing scope: this method needs one of sessions/read"),
+        (token(scope="sessions/read/more"), "missing scope"),
         (token(exp=int(time.time()) - 1), "token expired"),
         (token(iat=int(time.time()) + 600), "issued in the future"),
         (jwt.encode({"sub": "x"}, "secret-secret-secret-secret-1234", algorithm="HS256"), "key"),
@@ -72,15 +113,12 @@ def test_a_good_token_with_or_without_bearer(verifier: TokenVerifier) -> None:
 )
 def test_refusals(verifier: TokenVerifier, header: str | None, reason: str) -> None:
     with pytest.raises(TokenRejected, match=reason):
-        verifier.verify(header)
+        verifier.verify(header, READ)
 
 
 def test_missing_claims_are_refused(verifier: TokenVerifier) -> None:
-    now = int(time.time())
-    claims = {"aud": CLIENT, "iss": ISSUER, "token_use": "id", "iat": now, "exp": now + 60}
-    no_sub = jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "k1"})
     with pytest.raises(TokenRejected, match="no sub claim"):
-        verifier.verify(no_sub)
+        verifier.verify(token(sub=None), READ)
 
 
 def test_claims_reach_the_function_as_api_gateway_formats_them() -> None:
@@ -92,6 +130,8 @@ def test_claims_reach_the_function_as_api_gateway_formats_them() -> None:
             "auth_time": 1767222000,
             "email_verified": True,
             "cognito:groups": ["admins", "users"],
+            "scope": "sessions/read sessions/write",
+            "version": 2,
         }
     )
     assert claims == {
@@ -101,4 +141,6 @@ def test_claims_reach_the_function_as_api_gateway_formats_them() -> None:
         "auth_time": "1767222000",
         "email_verified": "true",
         "cognito:groups": "[admins users]",
+        "scope": "sessions/read sessions/write",  # one string, space-separated, as in the token
+        "version": "2",
     }

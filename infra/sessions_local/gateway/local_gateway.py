@@ -5,7 +5,7 @@ response, else 502 (504 past API Gateway's 29 s). Errors are the template's gate
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -87,7 +87,6 @@ class TokenRejected(Exception):
 _REASONS: dict[type[jwt.InvalidTokenError], str] = {
     jwt.ExpiredSignatureError: "token expired",
     jwt.InvalidSignatureError: "bad signature",
-    jwt.InvalidAudienceError: "wrong audience",
     jwt.InvalidIssuerError: "wrong issuer",
     jwt.ImmatureSignatureError: "issued in the future",
     jwt.InvalidAlgorithmError: "algorithm not allowed",
@@ -97,20 +96,24 @@ _REASONS: dict[type[jwt.InvalidTokenError], str] = {
 
 class TokenVerifier:
     """Checks as API Gateway's Cognito user-pool authorizer does: an RS256 signature by the pool's
-    JWKS, ``iss`` the pool, ``aud`` one of its app clients, ``token_use`` ``id``, not expired."""
+    JWKS, ``iss`` the pool, not expired; then, for a method with authorization scopes, an access
+    token (``token_use`` ``access``, ``client_id`` one of the pool's app clients) whose ``scope``
+    holds one of them; for a method without, an ID token (``aud`` one of the app clients)."""
 
-    def __init__(self, issuer: str, audiences: Iterable[str], jwks: Mapping[str, Any]) -> None:
+    def __init__(self, issuer: str, client_ids: Iterable[str], jwks: Mapping[str, Any]) -> None:
         self.issuer = issuer
-        self.audiences = sorted(audiences)
+        self.client_ids = frozenset(client_ids)
         self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys}
 
-    def verify(self, header_value: str | None) -> dict[str, Any]:
+    def verify(self, header_value: str | None, scopes: Sequence[str] = ()) -> dict[str, Any]:
         token = (header_value or "").strip()
         scheme, _, rest = token.partition(" ")
         if scheme.lower() == "bearer":
             token = rest.strip()
         if not token or token.lower() == "bearer":
             raise TokenRejected("no token")
+        # An access token names its app client in client_id (it has no aud), an ID token in aud.
+        token_use, client_claim = ("access", "client_id") if scopes else ("id", "aud")
         try:
             key = self._keys.get(jwt.get_unverified_header(token).get("kid") or "")
             if key is None:
@@ -119,16 +122,26 @@ class TokenVerifier:
                 token,
                 key=key,
                 algorithms=["RS256"],
-                audience=self.audiences,
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"]},
+                options={
+                    "require": ["exp", "iat", "iss", "sub", "token_use"],
+                    "verify_aud": False,  # checked below, against the claim this kind uses
+                },
             )
         except jwt.MissingRequiredClaimError as error:
             raise TokenRejected(f"no {error.claim} claim") from None
         except jwt.InvalidTokenError as error:
             raise TokenRejected(_REASONS.get(type(error), str(error))) from None
-        if claims.get("token_use") != "id":
-            raise TokenRejected(f"token_use is {claims.get('token_use')!r}, not 'id'")
+        if claims["token_use"] != token_use:
+            raise TokenRejected(f"token_use is {claims['token_use']!r}, not {token_use!r}")
+        if claims.get(client_claim) not in self.client_ids:
+            raise TokenRejected(f"{client_claim} is not one of the user pool's app clients")
+        held = str(claims.get("scope") or "").split()
+        if scopes and not set(held) & set(scopes):
+            raise TokenRejected(
+                f"missing scope: this method needs one of {', '.join(scopes)};"
+                f" the token has {', '.join(held) or 'none'}"
+            )
         return claims
 
 
@@ -159,6 +172,7 @@ class Authorizer:
 class Mock:
     response: Rendered
     authorizer: str | None = None  # the one SAM gives the mock's method
+    scopes: tuple[str, ...] = ()  # the authorization scopes that method accepts
 
 
 @dataclass(frozen=True)
@@ -203,9 +217,10 @@ class LocalGateway:
             authorizer = self.authorizers[target.authorizer]
             token = request.header(authorizer.header)
             try:
-                claims = gateway_claims(authorizer.verifier.verify(token))
+                claims = gateway_claims(authorizer.verifier.verify(token, target.scopes))
             except TokenRejected as rejected:
-                detail = f"Send a valid Cognito ID token in the {authorizer.header} header"
+                kind = "access token" if target.scopes else "ID token"
+                detail = f"Send a valid Cognito {kind} in the {authorizer.header} header"
                 note = f"unauthorized: {rejected}"
                 return self._refuse(request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, note)
         if isinstance(target, Mock):
