@@ -232,7 +232,7 @@ def test_a_read_only_token_lists_but_cannot_create(
     created = owner("create", {"title": "Written with full access"}, "written")
     assert created["status"] == 201, created
     # An app client allowed sessions/read alone, acting for the same user.
-    reader = Client(page, local_api.url, local_api.token(username, scopes=("sessions/read",)))
+    reader = Client(page, local_api.url, local_api.token(username, scopes=["sessions/read"]))
 
     listed = reader("list")
     assert listed["status"] == 200, listed

@@ -35,7 +35,8 @@ function keep(result) {
   return { signedIn: true, expiresIn: result.ExpiresIn };
 }
 
-function answer(reply) {
+// What InitiateAuth or RespondToAuthChallenge answered: a challenge to answer next, or tokens.
+function received(reply) {
   if (reply.ChallengeName) {
     challenge = { name: reply.ChallengeName, session: reply.Session };
     return { challenge: reply.ChallengeName };
@@ -66,7 +67,7 @@ window.signIn = {
           AuthParameters: { USERNAME: username, PASSWORD: password },
         }),
       );
-      return answer(reply);
+      return received(reply);
     });
   },
   // The answer to NEW_PASSWORD_REQUIRED, for a user an administrator created.
@@ -80,7 +81,7 @@ window.signIn = {
           ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
         }),
       );
-      return answer(reply);
+      return received(reply);
     });
   },
   refresh() {
@@ -92,7 +93,7 @@ window.signIn = {
           AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken },
         }),
       );
-      return answer(reply);
+      return received(reply);
     });
   },
   whoAmI() {
