@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 PAGE_FOLDER = Path(__file__).with_name("page")
+# signin.js bundled with the AWS SDK it imports (the Makefile builds it with esbuild).
+SIGN_IN_BUNDLE = PAGE_FOLDER / "bundle" / "signin.js"
 # A host name that is not loopback, pointed at this machine inside the browser only: a page
 # served from it is a page on another site, for the browser as for the API.
 ELSEWHERE = "localhost.evil.example"
@@ -100,3 +102,15 @@ def page(browser: BrowserContext) -> Iterator[Page]:
     page = browser.new_page()
     yield page
     page.close()
+
+
+@pytest.fixture
+def sign_in_page(page: Page, page_port: int) -> Page:
+    """The sign-in page, opened from its loopback origin, its SDK bundle loaded."""
+    source = PAGE_FOLDER / "signin.js"
+    if not SIGN_IN_BUNDLE.is_file() or SIGN_IN_BUNDLE.stat().st_mtime < source.stat().st_mtime:
+        bundle = SIGN_IN_BUNDLE.relative_to(PAGE_FOLDER.parents[1].parent)
+        unavailable(f"{bundle} is missing or older than signin.js: `make test` or `make {bundle}`")
+    page.goto(f"http://localhost:{page_port}/signin.html")
+    page.wait_for_function("window.signIn !== undefined")
+    return page

@@ -4,6 +4,10 @@ The page (``page/client.js``) is served from ``http://localhost:<port>`` and cal
 on ``http://127.0.0.1:<port>``, another origin, with ``fetch``: each step checks what the
 page's script could read, so a CORS header missing from any response (a preflight, a 304, a
 gateway error) fails here as it would fail a front end.
+
+The sign-in page (``page/signin.js``) signs in as production front ends do, with the AWS SDK for
+JavaScript's Cognito client pointed at the user pool the local API publishes, and calls the API
+with the tokens it gets.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
 
 from tests.localapi import LocalApi
@@ -150,3 +155,87 @@ def test_a_page_on_another_site_cannot_read_the_api(
     refused = client("list")
     assert refused["status"] == 0, "the browser must not let this page read the response"
     assert "Failed to fetch" in refused["error"]
+
+
+class SignInPage:
+    """``window.signIn`` in the sign-in page, called from the test."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def __call__(self, step: str, *args: Any) -> Any:
+        return self.page.evaluate(
+            "([step, args]) => window.signIn[step](...args)", [step, list(args)]
+        )
+
+
+def administrator(auth: dict[str, str]) -> Any:
+    """boto3's Cognito client as an administrator's script uses it; locally any credentials do."""
+    return boto3.client(
+        "cognito-idp",
+        region_name=auth["region"],
+        endpoint_url=auth["cognitoEndpoint"],
+        aws_access_key_id="administrator",
+        aws_secret_access_key="administrator",
+    )
+
+
+def test_a_user_an_administrator_created_signs_in_with_the_sdk(
+    sign_in_page: Page, local_api: LocalApi
+) -> None:
+    front_end = SignInPage(sign_in_page)
+    auth = front_end("start", local_api.url)
+    assert auth["cognitoEndpoint"].startswith(f"{local_api.url}/"), auth
+    username = f"signer-{uuid.uuid4().hex[:12]}"
+    temporary, chosen = "Temporary-Pass-1", "Chosen-Pass-2024"
+    administrator(auth).admin_create_user(
+        UserPoolId=auth["userPoolId"],
+        Username=username,
+        TemporaryPassword=temporary,
+        MessageAction="SUPPRESS",
+    )
+
+    assert front_end("withPassword", username, "Not-The-Pass-1")["error"] == (
+        "NotAuthorizedException"
+    )
+    assert front_end("withPassword", username, temporary) == {"challenge": "NEW_PASSWORD_REQUIRED"}
+    # The pool's password policy holds for the new password too.
+    assert front_end("setNewPassword", username, "too-weak")["error"] == "InvalidPasswordException"
+    assert front_end("setNewPassword", username, chosen)["signedIn"] is True
+    assert front_end("whoAmI") == {"username": username}
+
+    created = front_end("callApi", "create", {"title": "Signed in"}, f"create-{uuid.uuid4()}")
+    assert created["status"] == 201, created
+    listed = front_end("callApi", "list")
+    assert [item["id"] for item in listed["body"]["items"]] == [created["body"]["id"]]
+
+    # The page now holds only what the refresh answered: that access token works.
+    assert front_end("refresh")["signedIn"] is True
+    relisted = front_end("callApi", "list")
+    assert relisted["status"] == 200, relisted
+    assert relisted["body"]["items"] == listed["body"]["items"]
+
+    assert_observed_problem(front_end("callApiWithIdToken", "list"), 401)
+
+    assert front_end("signOut") == {"signedOut": True}
+    assert front_end("refresh")["error"] == "NotAuthorizedException"
+    # Signing in again takes the password the user chose, with no challenge.
+    assert front_end("withPassword", username, chosen)["signedIn"] is True
+
+
+def test_a_read_only_token_lists_but_cannot_create(
+    page: Page, page_port: int, local_api: LocalApi
+) -> None:
+    open_page(page, "localhost", page_port)
+    username = f"reader-{uuid.uuid4().hex[:12]}"
+    owner = Client(page, local_api.url, local_api.token(username))
+    created = owner("create", {"title": "Written with full access"}, "written")
+    assert created["status"] == 201, created
+    # An app client allowed sessions/read alone, acting for the same user.
+    reader = Client(page, local_api.url, local_api.token(username, scopes=["sessions/read"]))
+
+    listed = reader("list")
+    assert listed["status"] == 200, listed
+    assert [item["id"] for item in listed["body"]["items"]] == [created["body"]["id"]]
+    assert_observed_problem(reader("create", {"title": "Not allowed"}, "refused"), 401)
+    assert len(owner("list")["body"]["items"]) == 1

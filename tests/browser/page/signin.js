@@ -26,12 +26,17 @@ async function attempt(step) {
 }
 
 function keep(result) {
-  // A refresh answers no new refresh token: the one held stays in use.
-  tokens = { ...tokens, ...result };
+  tokens = {
+    AccessToken: result.AccessToken,
+    IdToken: result.IdToken,
+    // A refresh answers no new refresh token: the one held stays in use.
+    RefreshToken: result.RefreshToken ?? tokens.RefreshToken,
+  };
   return { signedIn: true, expiresIn: result.ExpiresIn };
 }
 
-function answer(reply) {
+// What InitiateAuth or RespondToAuthChallenge answered: a challenge to answer next, or tokens.
+function received(reply) {
   if (reply.ChallengeName) {
     challenge = { name: reply.ChallengeName, session: reply.Session };
     return { challenge: reply.ChallengeName };
@@ -62,7 +67,7 @@ window.signIn = {
           AuthParameters: { USERNAME: username, PASSWORD: password },
         }),
       );
-      return answer(reply);
+      return received(reply);
     });
   },
   // The answer to NEW_PASSWORD_REQUIRED, for a user an administrator created.
@@ -76,7 +81,7 @@ window.signIn = {
           ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
         }),
       );
-      return answer(reply);
+      return received(reply);
     });
   },
   refresh() {
@@ -88,7 +93,7 @@ window.signIn = {
           AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken },
         }),
       );
-      return answer(reply);
+      return received(reply);
     });
   },
   whoAmI() {
@@ -110,9 +115,5 @@ window.signIn = {
   },
   callApiWithIdToken(step, ...args) {
     return window.sessionsClient[step](api, tokens.IdToken, ...args);
-  },
-  // The token in use, for the test to compare across a refresh.
-  accessToken() {
-    return tokens.AccessToken;
   },
 };
