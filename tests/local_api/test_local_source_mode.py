@@ -36,7 +36,7 @@ def test_the_source_mode_serves_without_the_emulator(start_method: str) -> None:
     try:
         assert pool._process_context().get_start_method() == start_method
         assert api.token_pool is not None
-        token = api.token_pool.issue_id_token("source-mode").id_token
+        token = api.token_pool.issue_tokens("source-mode").id_token
         request = IncomingRequest(
             method="POST",
             path="/sessions",
