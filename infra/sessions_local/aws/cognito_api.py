@@ -13,9 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import Any, cast
 
 from sessions_local.aws.embedded import FAKE_KEY
 from sessions_local.aws.userpool import LocalUserPool
@@ -35,9 +33,6 @@ CHECKED_FLOWS = {
     ),
 }
 _PASSWORD_FLOWS = frozenset({"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
-_FLOWS = frozenset(
-    {*CHECKED_FLOWS["AdminInitiateAuth"], "USER_SRP_AUTH", "CUSTOM_AUTH", "USER_AUTH"}
-)
 # The ExplicitAuthFlows value that allows a flow, where it is not ALLOW_<flow>; and the flows
 # a client created without ExplicitAuthFlows allows.
 _ALLOWED_AS = {
@@ -78,11 +73,13 @@ class CognitoApi:
 
     def __init__(self, endpoint: str, region: str, pools: Sequence[LocalUserPool]) -> None:
         import botocore.session
+        from botocore.model import StringShape
         from moto.cognitoidp.responses import CognitoIdpResponse
         from moto.core.utils import camelcase_to_underscores
 
         model = botocore.session.get_session().get_service_model("cognito-idp")
         self.operations = frozenset(model.operation_names)
+        self._flows = frozenset(cast(StringShape, model.shape_for("AuthFlowType")).enum)
         self._in_moto = {
             name
             for name in self.operations
@@ -135,7 +132,8 @@ class CognitoApi:
         client = pool.clients.get(client_id) if pool else None
         if operation in CHECKED_FLOWS:
             flow = params.get("AuthFlow")
-            _check_flow(operation, flow, client)
+            if isinstance(flow, str) and flow in self._flows:  # else moto says it is none
+                _check_flow(operation, flow, client)
             answer = self._forward(operation, params)
             prevent = (client or {}).get("PreventUserExistenceErrors") == "ENABLED"
             refused = ("NotAuthorizedException", "UserNotFoundException" if prevent else "")
@@ -148,6 +146,12 @@ class CognitoApi:
             if challenge != CHECKED_CHALLENGE:
                 message = f"The local user pool cannot check a {challenge} answer: {_WORKS}"
                 raise CognitoError("InvalidParameterException", message)
+            # moto sets the password of whichever user the answer names.
+            started = pool.model.backend.sessions.get(str(params.get("Session"))) if pool else None
+            answers = params.get("ChallengeResponses")
+            named = answers.get("USERNAME") if isinstance(answers, dict) else None
+            if pool and (started is None or pool.sub_of(started[0]) != pool.sub_of(named)):
+                raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
         if pool is not None and operation == "SignUp":
             return self._sign_up(pool, params)
         if pool is not None and operation == "ConfirmSignUp":
@@ -182,15 +186,9 @@ class CognitoApi:
         return answer
 
     def _check_code(self, pool: LocalUserPool, params: Mapping[str, Any]) -> None:
-        try:
-            user = pool.cognito.admin_get_user(
-                UserPoolId=pool.pool_id, Username=params.get("Username")
-            )
-        except (BotoCoreError, ClientError):  # an unknown user has no code either
-            raise CognitoError("CodeMismatchException", _WRONG_CODE) from None
-        sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+        sub = pool.sub_of(params.get("Username"))  # an unknown user has no code either
         with self._lock:
-            if self._codes.get(sub) != params.get("ConfirmationCode"):
+            if sub is None or self._codes.get(sub) != params.get("ConfirmationCode"):
                 raise CognitoError("CodeMismatchException", _WRONG_CODE)
             del self._codes[sub]
 
@@ -224,11 +222,9 @@ class CognitoApi:
             return CognitoAnswer(operation, error.code, body, error_type)
 
 
-def _check_flow(operation: str, flow: Any, client: Mapping[str, Any] | None) -> None:
+def _check_flow(operation: str, flow: str, client: Mapping[str, Any] | None) -> None:
     """Refuse a flow the app client does not allow (moto ignores ExplicitAuthFlows), or one
     whose proof moto would not check (an SRP proof, a custom challenge)."""
-    if not isinstance(flow, str) or flow not in _FLOWS:
-        return  # not a flow: moto says so
     if client is not None:
         allowed = client.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
         if "ALLOW_" + _ALLOWED_AS.get(flow, flow) not in allowed:

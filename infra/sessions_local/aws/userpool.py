@@ -140,6 +140,16 @@ class LocalUserPool:
                 attributes = created["User"]["Attributes"]
         return username, {str(a["Name"]): str(a["Value"]) for a in attributes}
 
+    def sub_of(self, username: Any) -> str | None:
+        """The ``sub`` of the user that signs in as ``username``; None if there is none."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            user = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
+        except (BotoCoreError, ClientError):
+            return None
+        return next(str(a["Value"]) for a in user["UserAttributes"] if a["Name"] == "sub")
+
     def issue_tokens(
         self, name: str, ttl: int | None = None, scopes: tuple[str, ...] | None = None
     ) -> IssuedTokens:
