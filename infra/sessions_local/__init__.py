@@ -3,5 +3,8 @@
 # Paths the local API serves besides the template's routes.
 TOKEN_PATH = "/_local/token"  # noqa: S105 - a URL path, not a secret
 HEALTH_PATH = "/_local/health"
+# What a front end needs to sign in locally, and the Cognito user-pool API it signs in with.
+AUTH_PATH = "/_local/auth"
+COGNITO_PATH = "/_local/cognito"
 # Longest lifetime of a local ID token (Cognito allows up to one day).
 MAX_TOKEN_TTL_S = 86400

@@ -13,7 +13,8 @@ from sessions_local.aws.embedded import EmbeddedAws, client, isolate_process, is
 from sessions_local.aws.tables import TableProvisioner, plan_table
 from sessions_local.aws.userpool import LocalUserPool
 from sessions_local.runtimes.variables import SecretValues, function_variables
-from sessions_local.stack import ACCOUNT_ID, ClientSpec, FunctionSpec, UserPoolSpec, read_stack
+from sessions_local.stack import ACCOUNT_ID, FunctionSpec, UserPoolSpec, read_stack
+from sessions_local.stack.model import PoolResourceSpec
 
 if TYPE_CHECKING:
     from sessions_local.runtimes.emulator import Emulator
@@ -87,11 +88,14 @@ class LocalDeployment:
         resolve = self.resolver.resolve
         for name in dict.fromkeys(named):
             pool_spec = UserPoolSpec(name, resolve(dict(self.stack.user_pools[name].properties)))
-            clients = [
-                ClientSpec(c.logical_id, c.user_pool, resolve(dict(c.properties)))
-                for c in self.stack.clients_of(name)
-            ]
-            self.pools[name] = LocalUserPool(cognito, endpoint, region, pool_spec, clients)
+            clients, servers = (
+                [
+                    PoolResourceSpec(r.logical_id, r.user_pool, resolve(dict(r.properties)))
+                    for r in of
+                ]
+                for of in (self.stack.clients_of(name), self.stack.resource_servers_of(name))
+            )
+            self.pools[name] = LocalUserPool(cognito, endpoint, region, pool_spec, clients, servers)
         physical = {plan.logical_id: plan.name for plan in plans}
         attributes = {
             (plan.logical_id, "Arn"): f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{plan.name}"

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from botocore.exceptions import ClientError
-from session_actions.http.envelope import REQUEST_ID_HEADER
+from session_actions.http.envelope import REQUEST_ID_HEADER, cors_headers
 
-from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import AUTH_PATH, COGNITO_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local.aws.cognito_api import CONTENT_TYPE as COGNITO_JSON, CognitoApi
 from sessions_local.deployment import LocalDeployment
 from sessions_local.gateway import Authorizer, IncomingRequest, LocalGateway, Mock, Outcome
 from sessions_local.gateway.docs import SWAGGER_PAGE, swagger_asset
@@ -28,6 +29,8 @@ from sessions_local.stack import Resolver, ResponseSpec
 log = logging.getLogger("sessions_local")
 
 LOCAL = "local"  # what handled a request to a local-only path, for the log
+# What a browser page may read of the Cognito API's answers: what the AWS SDKs read.
+COGNITO_EXPOSED = "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date"
 
 
 class LocalApi:
@@ -78,6 +81,9 @@ class LocalApi:
             port=port,
         )
         self.token_pool = next(iter(deployment.pools.values()), None)
+        self.port = port
+        pools = list(deployment.pools.values())
+        self.cognito = CognitoApi(deployment.aws.endpoint, deployment.settings.region, pools)
 
     def warm(self) -> None:
         """Start one environment per function, in the background; failures go to the log."""
@@ -100,8 +106,12 @@ class LocalApi:
         path = request.path
         if path == TOKEN_PATH:
             return self._token(request)
+        if path in (COGNITO_PATH, COGNITO_PATH + "/"):
+            return self._cognito(request)
         if request.method != "GET":
             return self.gateway.handle(request)
+        if path == AUTH_PATH:
+            return self._auth(request)
         if path == HEALTH_PATH:
             # Where its data is, so that `sessions-local invoke` can run against it.
             health = {"status": "ok", "dynamodbEndpoint": self.deployment.dynamodb_endpoint}
@@ -120,6 +130,46 @@ class LocalApi:
     def _problem(self, request: IncomingRequest, status: HTTPStatus, detail: str) -> Outcome:
         response = problem(status, detail, request.request_id, self.responses.cors)
         return Outcome(response, LOCAL, detail)
+
+    def _auth(self, request: IncomingRequest) -> Outcome:
+        """What a front end's Cognito SDK needs to sign in to the local pool."""
+        if self.token_pool is None:
+            detail = "The template has no Cognito user-pool authorizer"
+            return self._problem(request, HTTPStatus.NOT_FOUND, detail)
+        auth = {
+            "region": self.deployment.settings.region,
+            "userPoolId": self.token_pool.pool_id,
+            "userPoolClientId": self.token_pool.client_ids[self.token_pool.default_client],
+            "cognitoEndpoint": f"http://127.0.0.1:{self.port}{COGNITO_PATH}",
+        }
+        headers = [
+            ("Content-Type", "application/json"),
+            (REQUEST_ID_HEADER, request.request_id),
+            *cors_headers(self.responses.cors.allow_origin).items(),
+        ]
+        return Outcome(ProxyResponse(200, headers, json.dumps(auth).encode()), LOCAL)
+
+    def _cognito(self, request: IncomingRequest) -> Outcome:
+        """The local pools' Cognito API, for a page on an allowed browser origin too."""
+        cors = cors_headers(self.responses.cors.allow_origin)
+        cors["Access-Control-Expose-Headers"] = COGNITO_EXPOSED
+        if request.method == "OPTIONS":
+            asked = request.header("Access-Control-Request-Headers")
+            cors |= {
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": asked or "Content-Type,X-Amz-Target",
+                "Access-Control-Max-Age": "600",
+            }
+            return Outcome(ProxyResponse(204, list(cors.items()), b""), LOCAL)
+        if request.method != "POST":
+            return self._problem(request, HTTPStatus.METHOD_NOT_ALLOWED, "POST Cognito requests")
+        answer = self.cognito.call(request.header("X-Amz-Target"), request.body)
+        headers = {"Content-Type": COGNITO_JSON, "x-amzn-RequestId": request.request_id, **cors}
+        if answer.error_type:
+            headers["x-amzn-ErrorType"] = answer.error_type
+        note = " ".join(filter(None, ["cognito", answer.operation, answer.error_type]))
+        response = ProxyResponse(answer.status, list(headers.items()), answer.body)
+        return Outcome(response, LOCAL, note)
 
     def _token(self, request: IncomingRequest) -> Outcome:
         if request.method != "POST":

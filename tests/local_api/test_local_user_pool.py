@@ -123,8 +123,6 @@ def test_the_app_client_has_the_template_flows_and_validities(
     assert "ClientSecret" not in app_client
     assert (app_client["IdTokenValidity"], app_client["AccessTokenValidity"]) == (15, 30)
     assert app_client["TokenValidityUnits"] == {"IdToken": "minutes", "AccessToken": "minutes"}
-    assert pool.token_ttl["UsersClient"] == 15 * 60
-    assert pool.access_token_ttl["UsersClient"] == 30 * 60
 
 
 def test_a_password_that_breaks_the_template_policy_is_refused(
@@ -156,24 +154,29 @@ def test_a_username_that_is_not_an_email_is_refused(pool: LocalUserPool, cognito
 
 def test_a_name_is_the_same_user_every_time_with_its_email(pool: LocalUserPool) -> None:
     name = unique("alice")
-    first, second = pool.issue_id_token(name), pool.issue_id_token(name)
+    first, second = pool.issue_tokens(name), pool.issue_tokens(name)
     assert first.sub == second.sub
     assert first.username == f"{name}@example.com"
-    assert pool.issue_id_token(f"{name}@example.com").sub == first.sub
-    assert pool.issue_id_token(unique("alice")).sub != first.sub
+    assert pool.issue_tokens(f"{name}@example.com").sub == first.sub
+    assert pool.issue_tokens(unique("alice")).sub != first.sub
     claims = jwt.decode(first.id_token, options={"verify_signature": False})
     assert claims["sub"] == first.sub
     assert claims["email"] == f"{name}@example.com"
     assert claims["email_verified"] is True
     assert claims["cognito:username"] == first.sub, "an email pool's username is a generated id"
     assert claims["aud"] == pool.client_ids["UsersClient"]
-    assert claims["exp"] - claims["iat"] == first.expires_in == 15 * 60
+    assert claims["exp"] - claims["iat"] == 15 * 60, "the client's IdTokenValidity"
+    access = jwt.decode(first.access_token, options={"verify_signature": False})
+    assert access["exp"] - access["iat"] == first.expires_in == 30 * 60
+    assert (access["sub"], access["client_id"]) == (first.sub, pool.client_ids["UsersClient"])
+    assert access["token_use"] == "access"
+    assert access["scope"] == first.scope == "aws.cognito.signin.user.admin"
 
 
 def test_concurrent_first_tokens_make_one_user(pool: LocalUserPool, cognito: Any) -> None:
     name = unique("carol")
     with ThreadPoolExecutor(max_workers=8) as workers:
-        subs = {token.sub for token in workers.map(pool.issue_id_token, [name] * 16)}
+        subs = {token.sub for token in workers.map(pool.issue_tokens, [name] * 16)}
     assert len(subs) == 1
     users = cognito.list_users(UserPoolId=pool.pool_id, Filter=f'email = "{name}@example.com"')
     assert [{a["Name"]: a["Value"] for a in user["Attributes"]} for user in users["Users"]] == [

@@ -3,16 +3,19 @@ it has the deployed pool's sign-in rules and token validities; users on demand, 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sessions_local.stack import ClientSpec, UserPoolSpec
+import jwt
+
+from sessions_local.stack import ClientSpec, ResourceServerSpec, UserPoolSpec
 
 log = logging.getLogger("sessions_local")
 
@@ -26,20 +29,25 @@ _RENAMED = {"UserPoolName": "PoolName"}
 _SET_OTHERWISE = frozenset({"MfaConfiguration", "EnabledMfas", "UserPoolId"})
 # Claims that Cognito writes as JSON booleans in an ID token (attributes are strings).
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
+# The scope of the access tokens signing in gives: the pool's own API for the user's own account.
+SIGN_IN_SCOPE = "aws.cognito.signin.user.admin"
 
 
 @dataclass(frozen=True)
-class IssuedToken:
+class IssuedTokens:
+    access_token: str
     id_token: str
     username: str  # the name the user signs in with (the email, in an email-username pool)
     sub: str
-    expires_in: int
+    expires_in: int  # the access token's
+    scope: str  # the access token's, space-separated
 
 
 class LocalUserPool:
-    """One ``AWS::Cognito::UserPool`` of the template and its app clients, in moto. In a pool
-    whose usernames are emails, ``alice`` is the user ``alice@example.com``; a user is made the
-    first time its name is asked for, so the same name is always the same ``sub``."""
+    """One ``AWS::Cognito::UserPool`` of the template, its app clients and resource servers, in
+    moto. In a pool whose usernames are emails, ``alice`` is the user ``alice@example.com``; a
+    user is made the first time its name is asked for, so the same name is always the same
+    ``sub``."""
 
     def __init__(
         self,
@@ -48,19 +56,23 @@ class LocalUserPool:
         region: str,
         pool: UserPoolSpec,
         clients: list[ClientSpec],
+        resource_servers: Sequence[ResourceServerSpec] = (),
     ) -> None:
         from moto.cognitoidp.models import cognitoidp_backends
 
-        self._cognito = cognito
+        self.cognito = cognito
         self._lock = threading.Lock()
         parameters = _parameters(cognito, "CreateUserPool", pool.logical_id, pool.properties)
         parameters.setdefault("PoolName", pool.logical_id)
         created = cognito.create_user_pool(**parameters)["UserPool"]
         self.pool_id: str = created["Id"]
         self.arn: str = created["Arn"]
+        self.admin_only = bool(
+            (parameters.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly")
+        )
         # moto's own model of the pool signs the tokens: its API has no call that makes one.
-        backend = cognitoidp_backends[self.arn.split(":")[4]][region]
-        self._signer = backend.user_pools[self.pool_id]
+        backend: Any = cognitoidp_backends[self.arn.split(":")[4]][region]
+        self.model = backend.user_pools[self.pool_id]
         if (mfa := pool.properties.get("MfaConfiguration")) in ("ON", "OPTIONAL"):
             totp = "SOFTWARE_TOKEN_MFA" in (pool.properties.get("EnabledMfas") or [])
             cognito.set_user_pool_mfa_config(
@@ -69,19 +81,38 @@ class LocalUserPool:
                 SoftwareTokenMfaConfiguration={"Enabled": totp},
             )
         self.email_usernames = "email" in (parameters.get("UsernameAttributes") or [])
+        self.scopes: set[str] = set()
+        for spec in resource_servers:
+            parameters = _parameters(
+                cognito, "CreateResourceServer", spec.logical_id, spec.properties
+            )
+            cognito.create_resource_server(UserPoolId=self.pool_id, **parameters)
+            identifier = parameters["Identifier"]
+            self.scopes.update(
+                f"{identifier}/{s['ScopeName']}" for s in parameters.get("Scopes", [])
+            )
         self.client_ids: dict[str, str] = {}
-        self.token_ttl: dict[str, int] = {}
-        self.access_token_ttl: dict[str, int] = {}
+        # By client id: its create parameters (flows, settings) and token lifetimes.
+        self.clients: dict[str, Mapping[str, Any]] = {}
+        self._validity: dict[str, dict[str, int]] = {}
         for spec in clients:
             parameters = _parameters(
                 cognito, "CreateUserPoolClient", spec.logical_id, spec.properties
             )
             parameters.setdefault("ClientName", spec.logical_id)
             created = cognito.create_user_pool_client(UserPoolId=self.pool_id, **parameters)
-            self.client_ids[spec.logical_id] = created["UserPoolClient"]["ClientId"]
-            self.token_ttl[spec.logical_id] = _validity_s(parameters, "IdToken")
-            self.access_token_ttl[spec.logical_id] = _validity_s(parameters, "AccessToken")
+            client_id = created["UserPoolClient"]["ClientId"]
+            self.client_ids[spec.logical_id] = client_id
+            self.clients[client_id] = parameters
+            self._validity[client_id] = {
+                "id": _validity_s(parameters, "IdToken"),
+                "access": _validity_s(parameters, "AccessToken"),
+            }
         self.default_client = next(iter(self.client_ids))
+        # moto mints every token for an hour: here, for as long as its app client says.
+        self.model.create_jwt = functools.partial(
+            _create_jwt, self.model.create_jwt, self._validity
+        )
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{self.pool_id}"
         jwks_url = f"{endpoint}/{self.pool_id}/.well-known/jwks.json"
         with urllib.request.urlopen(jwks_url, timeout=5) as response:  # noqa: S310 - loopback
@@ -93,14 +124,14 @@ class LocalUserPool:
         username = f"{name}@{LOCAL_DOMAIN}" if self.email_usernames and "@" not in name else name
         with self._lock:
             try:
-                user = self._cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
+                user = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
                 attributes = user["UserAttributes"]
-            except self._cognito.exceptions.UserNotFoundException:
+            except self.cognito.exceptions.UserNotFoundException:
                 verified_email = [
                     {"Name": "email", "Value": username},
                     {"Name": "email_verified", "Value": "true"},
                 ]
-                created = self._cognito.admin_create_user(
+                created = self.cognito.admin_create_user(
                     UserPoolId=self.pool_id,
                     Username=username,
                     UserAttributes=verified_email if self.email_usernames else [],
@@ -109,20 +140,82 @@ class LocalUserPool:
                 attributes = created["User"]["Attributes"]
         return username, {str(a["Name"]): str(a["Value"]) for a in attributes}
 
-    def issue_id_token(self, name: str, ttl: int | None = None) -> IssuedToken:
-        """A signed ID token for ``name``'s user from the first app client, with the user's
-        attributes as Cognito's carry them."""
+    def sub_of(self, username: Any) -> str | None:
+        """The ``sub`` of the user that signs in as ``username``; None if there is none."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            user = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
+        except (BotoCoreError, ClientError):
+            return None
+        return next(str(a["Value"]) for a in user["UserAttributes"] if a["Name"] == "sub")
+
+    def issue_tokens(
+        self, name: str, ttl: int | None = None, scopes: tuple[str, ...] | None = None
+    ) -> IssuedTokens:
+        """An access and an ID token for ``name``'s user from the first app client. Without
+        ``scopes`` the access token is the one signing in gives (which the pool's own API
+        accepts, as ``GetUser``); with them, one carrying exactly those custom scopes, as the
+        OAuth 2.0 token endpoint issues it to an app client allowed them (ValueError if not)."""
+        client_id = self.client_ids[self.default_client]
+        if scopes is not None:
+            allowed = self.scopes
+            if "AllowedOAuthScopes" in self.clients[client_id]:
+                allowed = allowed & set(self.clients[client_id]["AllowedOAuthScopes"])
+            if unknown := [scope for scope in scopes if scope not in allowed]:
+                offered = ", ".join(sorted(allowed)) or "none"
+                raise ValueError(f"scope {unknown[0]} is not allowed (allowed: {offered})")
         username, attributes = self._user(name)
-        expires_in = ttl if ttl is not None else self.token_ttl[self.default_client]
         claims: dict[str, Any] = {
             key: (value == "true" if key in _BOOLEAN_CLAIMS else value)
             for key, value in attributes.items()
             if key != "sub"
         }
-        claims.update({"origin_jti": str(uuid.uuid4()), "event_id": str(uuid.uuid4())})
-        client_id = self.client_ids[self.default_client]
-        token, _ = self._signer.create_jwt(client_id, username, "id", expires_in, claims)
-        return IssuedToken(token, username, attributes["sub"], expires_in)
+        origin_jti = str(uuid.uuid4())
+        claims.update({"origin_jti": origin_jti, "event_id": str(uuid.uuid4())})
+        id_token, _ = self.model.create_jwt(client_id, username, "id", ttl, claims)
+        scope = SIGN_IN_SCOPE if scopes is None else " ".join(scopes)
+        access = {"origin_jti": origin_jti, "event_id": claims["event_id"], "scope": scope}
+        access_token, expires_in = self.model.create_jwt(client_id, username, "access", ttl, access)
+        if scopes is None:  # registered, as signing in does: GetUser and GlobalSignOut take it
+            self.model.access_tokens[access_token] = (client_id, username)
+        return IssuedTokens(access_token, id_token, username, attributes["sub"], expires_in, scope)
+
+    def revoke(self, refresh_token: str, client_id: str) -> None:
+        """Revoke a refresh token of ``client_id`` and the access tokens issued with it."""
+        issued = self.model.refresh_tokens.get(refresh_token)
+        if issued is None or issued[0] != client_id:
+            return  # nothing to revoke: Cognito answers the same
+        self.model.refresh_tokens[refresh_token] = None
+        for token in list(self.model.access_tokens):
+            claims = jwt.decode(token, options={"verify_signature": False})
+            if claims.get("origin_jti") == issued[2]:
+                self.model.access_tokens.pop(token, None)
+
+    def breaks_password_policy(self, password: str) -> bool:
+        """Whether the pool's password policy refuses ``password`` (moto's own check)."""
+        from moto.cognitoidp.exceptions import InvalidPasswordException
+
+        try:
+            self.model.backend._validate_password(self.pool_id, password)
+        except InvalidPasswordException:
+            return True
+        return False
+
+
+def _create_jwt(
+    create: Callable[..., tuple[str, int]],
+    validity: Mapping[str, Mapping[str, int]],
+    client_id: str,
+    username: str,
+    token_use: str,
+    expires_in: int | None = None,
+    extra_data: Mapping[str, Any] | None = None,
+) -> tuple[str, int]:
+    """moto's ``create_jwt``, with the app client's validity when no lifetime is given."""
+    if expires_in is None:
+        expires_in = validity.get(client_id, {}).get(token_use, 3600)
+    return create(client_id, username, token_use, expires_in, extra_data)
 
 
 def _parameters(

@@ -8,6 +8,7 @@ from sessions_local.stack.intrinsics import (
 from sessions_local.stack.model import (
     ClientSpec as ClientSpec,
     FunctionSpec as FunctionSpec,
+    ResourceServerSpec as ResourceServerSpec,
     ResponseSpec as ResponseSpec,
     RouteSpec as RouteSpec,
     Stack as Stack,

@@ -84,10 +84,14 @@ UserPoolSpec = ResourceSpec
 
 
 @dataclass(frozen=True)
-class ClientSpec:
+class PoolResourceSpec:  # an app client or resource server of one user pool
     logical_id: str
-    user_pool: str
+    user_pool: str  # logical id of the AWS::Cognito::UserPool
     properties: Mapping[str, Any]
+
+
+ClientSpec = PoolResourceSpec
+ResourceServerSpec = PoolResourceSpec
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Stack:
     tables: tuple[TableSpec, ...]
     user_pools: Mapping[str, UserPoolSpec]
     clients: tuple[ClientSpec, ...]
+    resource_servers: tuple[ResourceServerSpec, ...]
     gateway_responses: Mapping[str, ResponseSpec]
     mocks: tuple[MockSpec, ...]
 
@@ -123,6 +128,9 @@ class Stack:
 
     def clients_of(self, user_pool: str) -> list[ClientSpec]:
         return [client for client in self.clients if client.user_pool == user_pool]
+
+    def resource_servers_of(self, user_pool: str) -> list[ResourceServerSpec]:
+        return [server for server in self.resource_servers if server.user_pool == user_pool]
 
 
 def project_root(template: Path) -> Path:
@@ -221,6 +229,12 @@ def read_stack(template: Path) -> Stack:
             and ("Condition" not in resource or defaults.condition(str(resource["Condition"])))
         }
 
+    def of_pool(kind: str) -> tuple[PoolResourceSpec, ...]:
+        return tuple(
+            PoolResourceSpec(logical_id, str(properties["UserPoolId"]["Ref"]), properties)
+            for logical_id, properties in of_type(kind).items()
+        )
+
     def local_folder(location: Mapping[str, Any]) -> Path:
         # sam_translation.py turned each local folder into s3://sessions-local/<folder>.
         return (template.parent / str(location["S3Key"])).resolve()
@@ -284,10 +298,8 @@ def read_stack(template: Path) -> Stack:
         binary_media_types=tuple(body.get("x-amazon-apigateway-binary-media-types") or ()),
         tables=tuple(TableSpec(*table) for table in of_type("AWS::DynamoDB::Table").items()),
         user_pools={name: UserPoolSpec(name, properties) for name, properties in pools.items()},
-        clients=tuple(
-            ClientSpec(logical_id, str(properties["UserPoolId"]["Ref"]), properties)
-            for logical_id, properties in of_type("AWS::Cognito::UserPoolClient").items()
-        ),
+        clients=of_pool("AWS::Cognito::UserPoolClient"),
+        resource_servers=of_pool("AWS::Cognito::UserPoolResourceServer"),
         gateway_responses={
             kind: _response(spec, "gatewayresponse.header.") for kind, spec in responses.items()
         },
