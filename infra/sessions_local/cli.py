@@ -257,6 +257,7 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
     host_option = "" if host == DEFAULT_HOST else f" --host {shlex.quote(host)}"
     token_command = f"{_command_path()} token alice{port_option}{host_option}"
     deployment = api.deployment
+    sign_in = api.sign_in_settings() or {}
     built = "as sam build built them, under the Lambda runtime emulator"
     source = "from source; a change to a function or its layer is served on the next request"
     lines = [
@@ -271,6 +272,8 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
         f"CORS: browsers may call from {api.origins.describe()}",
         f"Functions: {source if deployment.emulator is None else built}",
         f"Docs: {base}/docs",
+        *(["Sign in with Cognito's SDKs (GET /_local/auth answers the same):"] if sign_in else []),
+        *(f"  {name}: {value}" for name, value in sign_in.items()),
         "Get an access token (same username, same user):",
         f"  {token_command}",
         "Create a session:",

@@ -131,17 +131,22 @@ class LocalApi:
         response = problem(status, detail, request.request_id, self.responses.cors)
         return Outcome(response, LOCAL, detail)
 
-    def _auth(self, request: IncomingRequest) -> Outcome:
-        """What a front end's Cognito SDK needs to sign in to the local pool."""
+    def sign_in_settings(self) -> dict[str, str] | None:
+        """What a front end's Cognito SDK needs to sign in to the local pool (None: no pool)."""
         if self.token_pool is None:
-            detail = "The template has no Cognito user-pool authorizer"
-            return self._problem(request, HTTPStatus.NOT_FOUND, detail)
-        auth = {
+            return None
+        return {
             "region": self.deployment.settings.region,
             "userPoolId": self.token_pool.pool_id,
             "userPoolClientId": self.token_pool.client_ids[self.token_pool.default_client],
             "cognitoEndpoint": f"http://127.0.0.1:{self.port}{COGNITO_PATH}",
         }
+
+    def _auth(self, request: IncomingRequest) -> Outcome:
+        auth = self.sign_in_settings()
+        if auth is None:
+            detail = "The template has no Cognito user-pool authorizer"
+            return self._problem(request, HTTPStatus.NOT_FOUND, detail)
         headers = [
             ("Content-Type", "application/json"),
             (REQUEST_ID_HEADER, request.request_id),

@@ -75,6 +75,11 @@ def test_the_banner_says_how_to_use_it(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{port}/sessions" in curl
         for route in ("POST    /sessions", "GET     /sessions/{id}", "DELETE  /sessions/{id}"):
             assert route in banner
+        # What a front end signs in with, as GET /_local/auth answers it.
+        auth = server.request("GET", "/_local/auth").json()
+        for name, value in auth.items():
+            assert f"  {name}: {value}\n" in banner
+        assert "Get an access token" in banner
     finally:
         assert server.stop() == 0
 
