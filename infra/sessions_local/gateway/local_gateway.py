@@ -219,7 +219,9 @@ class LocalGateway:
             try:
                 claims = gateway_claims(authorizer.verifier.verify(token, target.scopes))
             except TokenRejected as rejected:
-                kind = "access token" if target.scopes else "ID token"
+                kind = "ID token"
+                if target.scopes:
+                    kind = "access token with a scope this method accepts"
                 detail = f"Send a valid Cognito {kind} in the {authorizer.header} header"
                 note = f"unauthorized: {rejected}"
                 return self._refuse(request, "UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, detail, note)
