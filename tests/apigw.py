@@ -43,18 +43,16 @@ def claims_for(
         "client_id": "exampleclientid",
         "origin_jti": "b6a1d0f2-93c4-4e57-8a1b-2c6d9e0f4a73",
         "event_id": "e4f7a2c9-1b3d-4e6f-a8c0-5d2b7e9f1a36",
-        "token_use": token_use or "",
-        "scope": " ".join(scopes or ()),
         "auth_time": "1700000000",
         "iat": "Tue Nov 14 22:13:20 UTC 2023",
         "exp": "Tue Nov 14 23:13:20 UTC 2023",
         "jti": "0a9e8d7c-6b5a-4f3e-9d2c-1b0a9f8e7d6c",
         "username": username or sub,
     }
-    if token_use is None:
-        del claims["token_use"]
-    if scopes is None:
-        del claims["scope"]
+    if token_use is not None:
+        claims["token_use"] = token_use
+    if scopes is not None:
+        claims["scope"] = " ".join(scopes)
     return claims
 
 

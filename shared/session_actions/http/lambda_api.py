@@ -1,9 +1,9 @@
 """From an API Gateway event to an action and back: what every function shares.
 
 ``lambda_handler(route, endpoint)`` is a function's Lambda handler. It checks the caller (401
-unless an access token with one of the route's scopes), then the raw body and everything the
-route declares (400, every invalid field at once), hands the endpoint a ``Request``, and turns
-what comes back, or the error raised, into a REST proxy response with the headers every
+without an access token carrying one of the route's scopes), then the raw body and everything
+the route declares (400, every invalid field at once), hands the endpoint a ``Request``, and
+turns what comes back, or the error raised, into a REST proxy response with the headers every
 response carries.
 """
 
