@@ -8,6 +8,7 @@ for what CloudFormation will create, translated by AWS SAM.
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import json
 import os
@@ -95,6 +96,8 @@ ALLOWED_HEADERS = {
     "Idempotency-Key",
 }
 PATHS = {path for _, path, _ in ROUTES.values()}
+# The scope of tokens from the user pool's own sign-in API, which every route accepts.
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 EXISTING_POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example1"
 
 
@@ -254,10 +257,7 @@ def test_every_method_uses_the_cognito_authorizer() -> None:
         EXISTING_POOL
     )
     assert authorizer["Identity"]["Header"] == "Authorization"
-    for logical_id in ROUTES:
-        for event in functions()[logical_id]["Properties"]["Events"].values():
-            assert "Auth" not in event["Properties"], f"{logical_id} overrides the authorizer"
-    # The API's own methods (405 for unsupported methods) must not opt out either.
+    # The API's own methods (405 for unsupported methods) take the authorizer's scopes.
     for path, methods in api_properties()["DefinitionBody"]["paths"].items():
         for method, operation in methods.items():
             assert "security" not in operation, f"{method} {path} sets its own security"
@@ -501,6 +501,24 @@ def test_user_pool_is_created_or_given() -> None:
     }
 
 
+def test_the_app_client_may_request_the_custom_scopes() -> None:
+    properties = resources("AWS::Cognito::UserPoolClient")["UserPoolClient"]["Properties"]
+    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {ADMIN_SCOPE}
+    assert properties["AllowedOAuthFlowsUserPoolClient"] is True
+    assert set(properties["AllowedOAuthScopes"]) >= custom
+    # A public client (no secret): the authorization code flow, which takes PKCE.
+    assert properties["AllowedOAuthFlows"] == ["code"]
+    assert properties["SupportedIdentityProviders"] == ["COGNITO"]
+    # Cognito accepts http only for localhost.
+    for url in properties["CallbackURLs"]:
+        assert url.startswith(("https://", "http://localhost:", "http://localhost/")), url
+    pages = "https://app.example.com/,https://app.example.com/signed-in"
+    given = resources("AWS::Cognito::UserPoolClient", expanded(OAuthRedirectUrls=pages))
+    redirects = pages.split(",")
+    assert given["UserPoolClient"]["Properties"]["CallbackURLs"] == redirects
+    assert given["UserPoolClient"]["Properties"]["LogoutURLs"] == redirects
+
+
 def test_outputs() -> None:
     assert set(template()["Outputs"]) >= {
         "ApiUrl",
@@ -553,18 +571,59 @@ def transformed() -> dict[str, Any]:
 def test_transformed_api_authorizes_every_method_but_preflight(transformed: dict[str, Any]) -> None:
     body = transformed["Resources"]["SessionsApi"]["Properties"]["Body"]
     routes: set[tuple[str, str]] = set()
+    # A method with no scopes would take ID tokens; an unsupported method (405) takes a token
+    # that any route would.
+    any_route = {scope for route in route_table.ROUTES for scope in route.scopes}
     for path, methods in body["paths"].items():
         for method, operation in methods.items():
             if method == "options":
                 assert "security" not in operation, f"preflight {path} must not need a token"
                 continue
-            assert operation["security"] == [{"CognitoAuthorizer": []}], f"{method} {path}"
+            route = route_table.BY_KEY.get(f"{method.upper()} {path}")
+            (security,) = operation["security"]
+            assert list(security) == ["CognitoAuthorizer"], f"{method} {path}"
+            scopes = security["CognitoAuthorizer"]
+            assert len(scopes) == len(set(scopes)), f"{method} {path}"
+            assert set(scopes) == (set(route.scopes) if route else any_route), f"{method} {path}"
             routes.add((method, path))
     expected = {(method.lower(), path) for method, path, _ in ROUTES.values()}
     anything_else = {("x-amazon-apigateway-any-method", path) for _, path, _ in ROUTES.values()}
     assert routes == expected | anything_else
     scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
     assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+
+
+def test_transformed_resource_server_declares_the_custom_scopes(
+    transformed: dict[str, Any],
+) -> None:
+    found = transformed["Resources"]
+    (server,) = (r for r in found.values() if r["Type"] == "AWS::Cognito::UserPoolResourceServer")
+    identifier = server["Properties"]["Identifier"]
+    assert identifier == "sessions"
+    names = {scope["ScopeName"] for scope in server["Properties"]["Scopes"]}
+    assert names == {"read", "write"}
+    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {ADMIN_SCOPE}
+    assert {f"{identifier}/{name}" for name in names} == custom
+    assert server["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
+
+
+def test_an_existing_user_pool_gets_the_resource_server_unless_it_has_one() -> None:
+    given = {"ExistingUserPoolArn": EXISTING_POOL, "ExistingUserPoolClientId": "client1"}
+    created = translated(**given)
+    server = created["Resources"]["UserPoolResourceServer"]
+    assert server["Properties"]["UserPoolId"] == "us-east-1_Example1"
+    assert server["Condition"] == "CreateResourceServer"
+    assert created["Conditions"]["CreateResourceServer"] == {"Fn::Equals": ["create", "create"]}
+    skipped = translated(ResourceServer="existing", **given)["Conditions"]
+    assert skipped["CreateResourceServer"] == {"Fn::Equals": ["existing", "create"]}
+
+
+@pytest.mark.parametrize("route", route_table.ROUTES, ids=lambda route: route.key)
+def test_each_functions_own_scopes_are_the_contracts(route: route_table.Route) -> None:
+    app = importlib.import_module(f"functions.{route_table.served_by()[route.key].folder}.app")
+    if not hasattr(app.route, "scopes"):
+        pytest.skip("the library's Route declares no scopes yet")
+    assert set(app.route.scopes) == set(route.scopes)
 
 
 def test_transformed_preflight_is_the_templates_own(transformed: dict[str, Any]) -> None:
