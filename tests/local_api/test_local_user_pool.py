@@ -14,7 +14,7 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 from sessions_local.aws import EmbeddedAws, LocalUserPool, client
-from sessions_local.stack import ClientSpec, UserPoolSpec
+from sessions_local.stack import ClientSpec, ResourceServerSpec, UserPoolSpec
 
 REGION = "us-east-1"
 # Resolved, as the local API hands them over.
@@ -197,3 +197,71 @@ def test_a_property_the_api_does_not_take_is_left_out_with_a_warning(
     described = cognito.describe_user_pool(UserPoolId=local.pool_id)["UserPool"]
     assert described["Name"] == "Users", "without UserPoolName, the logical id"
     assert described["UsernameAttributes"] == ["email"]
+
+
+SESSIONS_SERVER = ResourceServerSpec(
+    "SessionsServer",
+    "Users",
+    {
+        "UserPoolId": "us-east-1_fromthestack",
+        "Identifier": "sessions",
+        "Name": "Sessions",
+        "Scopes": [
+            {"ScopeName": "read", "ScopeDescription": "Read"},
+            {"ScopeName": "write", "ScopeDescription": "Write"},
+        ],
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def reader_pool(aws: tuple[str, Any]) -> LocalUserPool:
+    """A pool with the resource server ``sessions``, whose client may ask for its read scope."""
+    endpoint, cognito = aws
+    allowed = "      AllowedOAuthScopes: [sessions/read]\n      IdTokenValidity: 15\n"
+    user_pool, clients = specs(TEMPLATE.replace("      IdTokenValidity: 15\n", allowed))
+    return LocalUserPool(cognito, endpoint, REGION, user_pool, clients, [SESSIONS_SERVER])
+
+
+def test_the_resource_servers_are_the_templates(reader_pool: LocalUserPool, cognito: Any) -> None:
+    described = cognito.describe_resource_server(
+        UserPoolId=reader_pool.pool_id, Identifier="sessions"
+    )["ResourceServer"]
+    assert described["Name"] == "Sessions"
+    assert [scope["ScopeName"] for scope in described["Scopes"]] == ["read", "write"]
+
+
+def test_an_access_token_carries_the_scopes_asked_for(
+    reader_pool: LocalUserPool, cognito: Any
+) -> None:
+    name = unique("reader")
+    scoped = reader_pool.issue_tokens(name, scopes=("sessions/read",))
+    claims = jwt.decode(scoped.access_token, options={"verify_signature": False})
+    assert claims["scope"] == scoped.scope == "sessions/read"
+    assert claims["token_use"] == "access"
+    # Not a token of the pool's own API, which Cognito refuses it for.
+    with pytest.raises(ClientError) as refused:
+        cognito.get_user(AccessToken=scoped.access_token)
+    assert error_code(refused) == "NotAuthorizedException"
+    signed_in = reader_pool.issue_tokens(name)
+    assert signed_in.sub == scoped.sub
+    assert cognito.get_user(AccessToken=signed_in.access_token)["Username"] == signed_in.sub
+
+
+def test_a_scope_the_client_may_not_ask_for_is_refused(
+    reader_pool: LocalUserPool, pool: LocalUserPool
+) -> None:
+    with pytest.raises(ValueError, match=r"sessions/write .*allowed: sessions/read\)"):
+        reader_pool.issue_tokens(unique("writer"), scopes=("sessions/read", "sessions/write"))
+    with pytest.raises(ValueError, match=r"sessions/admin"):
+        reader_pool.issue_tokens(unique("admin"), scopes=("sessions/admin",))
+    with pytest.raises(ValueError, match=r"allowed: none"):
+        pool.issue_tokens(unique("nobody"), scopes=("sessions/read",))
+
+
+def test_a_lifetime_asked_for_holds_for_both_tokens(pool: LocalUserPool) -> None:
+    issued = pool.issue_tokens(unique("brief"), ttl=90)
+    for token in (issued.access_token, issued.id_token):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["exp"] - claims["iat"] == 90
+    assert issued.expires_in == 90

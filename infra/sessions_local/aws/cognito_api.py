@@ -23,16 +23,11 @@ log = logging.getLogger("sessions_local")
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 # The flows whose every check moto makes (a password compared, a refresh token looked up).
+_REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 CHECKED_FLOWS = {
-    "InitiateAuth": ("USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"),
-    "AdminInitiateAuth": (
-        "ADMIN_USER_PASSWORD_AUTH",
-        "ADMIN_NO_SRP_AUTH",
-        "REFRESH_TOKEN_AUTH",
-        "REFRESH_TOKEN",
-    ),
+    "InitiateAuth": ("USER_PASSWORD_AUTH", *_REFRESH_FLOWS),
+    "AdminInitiateAuth": ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", *_REFRESH_FLOWS),
 }
-_PASSWORD_FLOWS = frozenset({"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
 # The ExplicitAuthFlows value that allows a flow, where it is not ALLOW_<flow>; and the flows
 # a client created without ExplicitAuthFlows allows.
 _ALLOWED_AS = {
@@ -56,8 +51,7 @@ _WRONG_CODE = "Invalid verification code provided, please try again."
 class CognitoError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
-        self.error_type = error_type
-        self.message = message
+        self.error_type, self.message = error_type, message
 
 
 @dataclass(frozen=True)
@@ -117,9 +111,6 @@ class CognitoApi:
     def _call(self, operation: str, params: Mapping[str, Any]) -> CognitoAnswer:
         if reason := _UNCHECKED.get(operation):
             raise CognitoError("UnsupportedOperationException", f"{operation} is refused: {reason}")
-        if operation not in self._in_moto and operation != "RevokeToken":
-            message = f"{operation} is not available on the local user pool"
-            raise CognitoError("UnsupportedOperationException", message)
         client_id = str(params.get("ClientId"))
         pool = next(
             (
@@ -130,17 +121,19 @@ class CognitoApi:
             None,
         )
         client = pool.clients.get(client_id) if pool else None
+        if operation == "RevokeToken":  # which moto lacks
+            if pool is None or client is None:
+                raise CognitoError("ResourceNotFoundException", f"No client {client_id}")
+            if client.get("EnableTokenRevocation") is False:
+                message = "Token revocation is not enabled for this client"
+                raise CognitoError("UnsupportedOperationException", message)
+            pool.revoke(str(params.get("Token")), client_id)
+            return CognitoAnswer(operation, 200, b"{}")
+        if operation not in self._in_moto:
+            message = f"{operation} is not available on the local user pool"
+            raise CognitoError("UnsupportedOperationException", message)
         if operation in CHECKED_FLOWS:
-            flow = params.get("AuthFlow")
-            if isinstance(flow, str) and flow in self._flows:  # else moto says it is none
-                _check_flow(operation, flow, client)
-            answer = self._forward(operation, params)
-            prevent = (client or {}).get("PreventUserExistenceErrors") == "ENABLED"
-            refused = ("NotAuthorizedException", "UserNotFoundException" if prevent else "")
-            disabled = b"User is disabled" in answer.body  # which Cognito says too
-            if flow in _PASSWORD_FLOWS and answer.error_type in refused and not disabled:
-                raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
-            return answer
+            return self._initiate_auth(operation, params, client)
         if operation in ("RespondToAuthChallenge", "AdminRespondToAuthChallenge"):
             challenge = params.get("ChallengeName")
             if challenge != CHECKED_CHALLENGE:
@@ -161,15 +154,32 @@ class CognitoApi:
             if isinstance(password, str) and pool.breaks_password_policy(password):
                 message = "Password did not conform with policy"
                 raise CognitoError("InvalidPasswordException", message)
-        if operation == "RevokeToken":
-            if pool is None or client is None:
-                raise CognitoError("ResourceNotFoundException", f"No client {client_id}")
-            if client.get("EnableTokenRevocation") is False:
-                message = "Token revocation is not enabled for this client"
-                raise CognitoError("UnsupportedOperationException", message)
-            pool.revoke(str(params.get("Token")), client_id)
-            return CognitoAnswer(operation, 200, b"{}")
         return self._forward(operation, params)
+
+    def _initiate_auth(
+        self, operation: str, params: Mapping[str, Any], client: Mapping[str, Any] | None
+    ) -> CognitoAnswer:
+        """Only a flow the client allows (moto ignores ExplicitAuthFlows) and whose proof moto
+        checks (not an SRP proof or custom challenge); one refusal for any wrong sign-in."""
+        flow = params.get("AuthFlow")
+        if isinstance(flow, str) and flow in self._flows:  # else moto says it is none
+            allowed = (client or {}).get("ExplicitAuthFlows") or _DEFAULT_FLOWS
+            if client is not None and "ALLOW_" + _ALLOWED_AS.get(flow, flow) not in allowed:
+                message = f"{flow} flow not enabled for this client"
+                raise CognitoError("InvalidParameterException", message)
+            if flow not in CHECKED_FLOWS[operation]:
+                works = (
+                    f"sign in with {CHECKED_FLOWS[operation][0]}, refresh with REFRESH_TOKEN_AUTH"
+                )
+                message = f"The local user pool cannot check {flow} as Cognito does: {works}"
+                raise CognitoError("InvalidParameterException", message)
+        answer = self._forward(operation, params)
+        prevent = (client or {}).get("PreventUserExistenceErrors") == "ENABLED"
+        refused = ("NotAuthorizedException", "UserNotFoundException" if prevent else "")
+        disabled = b"User is disabled" in answer.body  # which Cognito says as well
+        if flow not in _REFRESH_FLOWS and answer.error_type in refused and not disabled:
+            raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
+        return answer
 
     def _sign_up(self, pool: LocalUserPool, params: Mapping[str, Any]) -> CognitoAnswer:
         """Where sign-up is allowed, its confirmation code goes to the log (no mail is sent)."""
@@ -220,18 +230,3 @@ class CognitoApi:
                 )
                 raise CognitoError("InvalidParameterException", message) from None
             return CognitoAnswer(operation, error.code, body, error_type)
-
-
-def _check_flow(operation: str, flow: str, client: Mapping[str, Any] | None) -> None:
-    """Refuse a flow the app client does not allow (moto ignores ExplicitAuthFlows), or one
-    whose proof moto would not check (an SRP proof, a custom challenge)."""
-    if client is not None:
-        allowed = client.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
-        if "ALLOW_" + _ALLOWED_AS.get(flow, flow) not in allowed:
-            raise CognitoError(
-                "InvalidParameterException", f"{flow} flow not enabled for this client"
-            )
-    if flow not in CHECKED_FLOWS[operation]:
-        works = f"sign in with {CHECKED_FLOWS[operation][0]}, refresh with REFRESH_TOKEN_AUTH"
-        message = f"The local user pool cannot check {flow} as Cognito does: {works}"
-        raise CognitoError("InvalidParameterException", message)

@@ -138,6 +138,8 @@ class LocalUserPool:
                     MessageAction="SUPPRESS",
                 )
                 attributes = created["User"]["Attributes"]
+                # Confirmed, as a user who signed in is (moto's GetUser takes no other's token).
+                self.cognito.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=username)
         return username, {str(a["Name"]): str(a["Value"]) for a in attributes}
 
     def sub_of(self, username: Any) -> str | None:

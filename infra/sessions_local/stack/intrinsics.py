@@ -25,6 +25,7 @@ class Resolver:
     physical_ids: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[tuple[str, str], str] = field(default_factory=dict)
     conditions: Mapping[str, Any] = field(default_factory=dict)
+    list_parameters: frozenset[str] = frozenset()  # CommaDelimitedList: a Ref is a list
 
     def ref(self, name: str) -> str:
         if name in self.parameters:
@@ -60,7 +61,10 @@ class Resolver:
         if len(value) == 1:
             ((key, argument),) = value.items()
             if key == "Ref":
-                return None if argument == "AWS::NoValue" else self.ref(str(argument))
+                if argument == "AWS::NoValue":
+                    return None
+                value = self.ref(str(argument))
+                return value.split(",") if argument in self.list_parameters else value
             if key == "Condition":
                 return self.condition(str(argument))
             if key.startswith("Fn::"):
@@ -78,6 +82,9 @@ class Resolver:
             return self.get_att(str(resource), str(self.resolve(attribute)))
         if name == "Sub":
             return self._sub(argument)
+        if name == "If":  # only the branch taken: the other may not resolve (Select out of range)
+            condition, when_true, when_false = argument
+            return self.resolve(when_true if self.condition(condition) else when_false)
         args = self.resolve(argument)
         match name, args:
             case "Join", [separator, items]:
@@ -86,9 +93,6 @@ class Resolver:
                 return items[int(index)]
             case "Split", [separator, text]:
                 return str(text).split(str(separator))
-            case "If", _:
-                condition, when_true, when_false = argument
-                return self.resolve(when_true if self.condition(condition) else when_false)
             case "Equals", [left, right]:
                 return left == right
             case "Not", [value]:

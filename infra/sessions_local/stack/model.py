@@ -110,6 +110,7 @@ class Stack:
     resource_servers: tuple[ResourceServerSpec, ...]
     gateway_responses: Mapping[str, ResponseSpec]
     mocks: tuple[MockSpec, ...]
+    list_parameters: frozenset[str] = frozenset()
 
     def resolver(
         self,
@@ -124,6 +125,7 @@ class Stack:
             physical_ids=physical_ids or {},
             attributes=attributes or {},
             conditions=self.conditions,
+            list_parameters=self.list_parameters,
         )
 
     def clients_of(self, user_pool: str) -> list[ClientSpec]:
@@ -218,7 +220,14 @@ def read_stack(template: Path) -> Stack:
         if "Default" in spec
     }
     conditions = document.get("Conditions") or {}
-    defaults = Resolver("us-east-1", parameters=parameters, conditions=conditions)
+    lists = frozenset(
+        name
+        for name, spec in (document.get("Parameters") or {}).items()
+        if spec.get("Type") == "CommaDelimitedList" or str(spec.get("Type")).startswith("List<")
+    )
+    defaults = Resolver(
+        "us-east-1", parameters=parameters, conditions=conditions, list_parameters=lists
+    )
 
     def of_type(kind: str) -> dict[str, Mapping[str, Any]]:
         """Resources of one type whose condition holds with the parameters' defaults."""
@@ -230,9 +239,12 @@ def read_stack(template: Path) -> Stack:
         }
 
     def of_pool(kind: str) -> tuple[PoolResourceSpec, ...]:
+        """Those of ``kind`` that belong to a pool of the template (not to an existing one)."""
         return tuple(
-            PoolResourceSpec(logical_id, str(properties["UserPoolId"]["Ref"]), properties)
+            PoolResourceSpec(logical_id, pool, properties)
             for logical_id, properties in of_type(kind).items()
+            for pool in [next((r for r in _refs_in(properties["UserPoolId"]) if r in pools), "")]
+            if pool
         )
 
     def local_folder(location: Mapping[str, Any]) -> Path:
@@ -304,4 +316,5 @@ def read_stack(template: Path) -> Stack:
             kind: _response(spec, "gatewayresponse.header.") for kind, spec in responses.items()
         },
         mocks=tuple(mocks),
+        list_parameters=lists,
     )
