@@ -509,14 +509,28 @@ def test_the_app_client_may_request_the_custom_scopes() -> None:
     # A public client (no secret): the authorization code flow, which takes PKCE.
     assert properties["AllowedOAuthFlows"] == ["code"]
     assert properties["SupportedIdentityProviders"] == ["COGNITO"]
-    # Cognito accepts http only for localhost.
-    for url in properties["CallbackURLs"]:
-        assert url.startswith(("https://", "http://localhost:", "http://localhost/")), url
-    pages = "https://app.example.com/,https://app.example.com/signed-in"
-    given = resources("AWS::Cognito::UserPoolClient", expanded(OAuthRedirectUrls=pages))
-    redirects = pages.split(",")
-    assert given["UserPoolClient"]["Properties"]["CallbackURLs"] == redirects
-    assert given["UserPoolClient"]["Properties"]["LogoutURLs"] == redirects
+    assert properties["CallbackURLs"] == properties["LogoutURLs"] == ["http://localhost:3000/"]
+    page = "https://app.example.com/signed-in"
+    given = resources("AWS::Cognito::UserPoolClient", expanded(OAuthRedirectUrl=page))
+    assert given["UserPoolClient"]["Properties"]["CallbackURLs"] == [page]
+    assert given["UserPoolClient"]["Properties"]["LogoutURLs"] == [page]
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://app.example.com/signed-in", True),
+        ("http://localhost:3000/", True),
+        ("http://localhost", True),
+        # Cognito takes http for localhost alone.
+        ("http://app.example.com/", False),
+        ("http://localhost.example.com/", False),
+        ("https://app.example.com/a b", False),
+    ],
+)
+def test_the_oauth_redirect_url_is_one_cognito_takes(url: str, accepted: bool) -> None:
+    pattern = template()["Parameters"]["OAuthRedirectUrl"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, url)) is accepted
 
 
 def test_outputs() -> None:
