@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,6 @@ from sessions_local.aws.tables import TableProvisioner, plan_table
 from sessions_local.aws.userpool import LocalUserPool
 from sessions_local.runtimes.variables import SecretValues, function_variables
 from sessions_local.stack import ACCOUNT_ID, FunctionSpec, UserPoolSpec, read_stack
-from sessions_local.stack.model import PoolResourceSpec
 
 if TYPE_CHECKING:
     from sessions_local.runtimes.emulator import Emulator
@@ -89,11 +88,8 @@ class LocalDeployment:
         for name in dict.fromkeys(named):
             pool_spec = UserPoolSpec(name, resolve(dict(self.stack.user_pools[name].properties)))
             clients, servers = (
-                [
-                    PoolResourceSpec(r.logical_id, r.user_pool, resolve(dict(r.properties)))
-                    for r in of
-                ]
-                for of in (self.stack.clients_of(name), self.stack.resource_servers_of(name))
+                [replace(r, properties=resolve(dict(r.properties))) for r in resources]
+                for resources in (self.stack.clients_of(name), self.stack.resource_servers_of(name))
             )
             self.pools[name] = LocalUserPool(cognito, endpoint, region, pool_spec, clients, servers)
         physical = {plan.logical_id: plan.name for plan in plans}

@@ -1,5 +1,6 @@
-"""The local Cognito user pool (moto's), made from the template's pool and app clients so that
-it has the deployed pool's sign-in rules and token validities; users on demand, RS256 tokens."""
+"""The local Cognito user pool (moto's), made from the template's pool, app clients and resource
+servers so that it has the deployed pool's sign-in rules, scopes and token validities; users on
+demand, RS256 tokens."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from sessions_local.stack import ClientSpec, ResourceServerSpec, UserPoolSpec
 log = logging.getLogger("sessions_local")
 
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# The app client setting that gives a token's lifetime, by the token's token_use.
+_VALIDITY_OF = {"id": "IdToken", "access": "AccessToken"}
 # example.com is reserved for examples (RFC 2606): no real mailbox is ever named.
 LOCAL_DOMAIN = "example.com"
 # CloudFormation's property names are the API's parameter names, except this one.
@@ -92,9 +95,7 @@ class LocalUserPool:
                 f"{identifier}/{s['ScopeName']}" for s in parameters.get("Scopes", [])
             )
         self.client_ids: dict[str, str] = {}
-        # By client id: its create parameters (flows, settings) and token lifetimes.
-        self.clients: dict[str, Mapping[str, Any]] = {}
-        self._validity: dict[str, dict[str, int]] = {}
+        self.clients: dict[str, Mapping[str, Any]] = {}  # by id: the settings it was made with
         for spec in clients:
             parameters = _parameters(
                 cognito, "CreateUserPoolClient", spec.logical_id, spec.properties
@@ -104,15 +105,9 @@ class LocalUserPool:
             client_id = created["UserPoolClient"]["ClientId"]
             self.client_ids[spec.logical_id] = client_id
             self.clients[client_id] = parameters
-            self._validity[client_id] = {
-                "id": _validity_s(parameters, "IdToken"),
-                "access": _validity_s(parameters, "AccessToken"),
-            }
         self.default_client = next(iter(self.client_ids))
         # moto mints every token for an hour: here, for as long as its app client says.
-        self.model.create_jwt = functools.partial(
-            _create_jwt, self.model.create_jwt, self._validity
-        )
+        self.model.create_jwt = functools.partial(_create_jwt, self.model.create_jwt, self.clients)
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{self.pool_id}"
         jwks_url = f"{endpoint}/{self.pool_id}/.well-known/jwks.json"
         with urllib.request.urlopen(jwks_url, timeout=5) as response:  # noqa: S310 - loopback
@@ -207,7 +202,7 @@ class LocalUserPool:
 
 def _create_jwt(
     create: Callable[..., tuple[str, int]],
-    validity: Mapping[str, Mapping[str, int]],
+    clients: Mapping[str, Mapping[str, Any]],
     client_id: str,
     username: str,
     token_use: str,
@@ -216,7 +211,7 @@ def _create_jwt(
 ) -> tuple[str, int]:
     """moto's ``create_jwt``, with the app client's validity when no lifetime is given."""
     if expires_in is None:
-        expires_in = validity.get(client_id, {}).get(token_use, 3600)
+        expires_in = _validity_s(clients.get(client_id, {}), _VALIDITY_OF[token_use])
     return create(client_id, username, token_use, expires_in, extra_data)
 
 
