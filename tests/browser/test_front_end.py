@@ -186,23 +186,22 @@ def test_a_user_an_administrator_created_signs_in_with_the_sdk(
     front_end = SignInPage(sign_in_page)
     auth = front_end("start", local_api.url)
     assert auth["cognitoEndpoint"].startswith(f"{local_api.url}/"), auth
-    username = f"signer-{uuid.uuid4().hex[:12]}"
+    # The pool signs its users in by email address.
+    email = f"signer-{uuid.uuid4().hex[:12]}@example.com"
     temporary, chosen = "Temporary-Pass-1", "Chosen-Pass-2024"
     administrator(auth).admin_create_user(
         UserPoolId=auth["userPoolId"],
-        Username=username,
+        Username=email,
         TemporaryPassword=temporary,
         MessageAction="SUPPRESS",
     )
 
-    assert front_end("withPassword", username, "Not-The-Pass-1")["error"] == (
-        "NotAuthorizedException"
-    )
-    assert front_end("withPassword", username, temporary) == {"challenge": "NEW_PASSWORD_REQUIRED"}
+    assert front_end("withPassword", email, "Not-The-Pass-1")["error"] == "NotAuthorizedException"
+    assert front_end("withPassword", email, temporary) == {"challenge": "NEW_PASSWORD_REQUIRED"}
     # The pool's password policy holds for the new password too.
-    assert front_end("setNewPassword", username, "too-weak")["error"] == "InvalidPasswordException"
-    assert front_end("setNewPassword", username, chosen)["signedIn"] is True
-    assert front_end("whoAmI") == {"username": username}
+    assert front_end("setNewPassword", email, "too-weak")["error"] == "InvalidPasswordException"
+    assert front_end("setNewPassword", email, chosen)["signedIn"] is True
+    assert front_end("whoAmI") == {"email": email}
 
     created = front_end("callApi", "create", {"title": "Signed in"}, f"create-{uuid.uuid4()}")
     assert created["status"] == 201, created
@@ -220,7 +219,7 @@ def test_a_user_an_administrator_created_signs_in_with_the_sdk(
     assert front_end("signOut") == {"signedOut": True}
     assert front_end("refresh")["error"] == "NotAuthorizedException"
     # Signing in again takes the password the user chose, with no challenge.
-    assert front_end("withPassword", username, chosen)["signedIn"] is True
+    assert front_end("withPassword", email, chosen)["signedIn"] is True
 
 
 def test_a_read_only_token_lists_but_cannot_create(

@@ -99,7 +99,8 @@ window.signIn = {
   whoAmI() {
     return attempt(async () => {
       const user = await cognito.send(new GetUserCommand({ AccessToken: tokens.AccessToken }));
-      return { username: user.Username };
+      const email = user.UserAttributes.find((attribute) => attribute.Name === "email");
+      return { email: email.Value };
     });
   },
   signOut() {
