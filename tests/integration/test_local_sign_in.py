@@ -325,6 +325,15 @@ def test_a_malformed_request_is_a_cognito_400(
     assert reply.json()["message"]
 
 
+def test_parameters_the_embedded_pool_cannot_take_are_a_400(pool: Pool) -> None:
+    # A password sign-in without its AuthParameters: Cognito's own error type, never a 500.
+    code, message = refused(
+        pool.cognito.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH"
+    )
+    assert code == "InvalidParameterException"
+    assert "InitiateAuth" in message
+
+
 def test_a_page_on_another_loopback_origin_may_call_it(local_api: LocalApi, pool: Pool) -> None:
     # As a browser asks before the AWS SDK for JavaScript's first call (it adds the "/").
     asked = "content-type,x-amz-target,x-amz-user-agent,amz-sdk-invocation-id,amz-sdk-request"
