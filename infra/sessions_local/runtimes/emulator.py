@@ -177,7 +177,10 @@ def prepare(template: Path, echo: Echo | None = None) -> Emulator:
 
 
 def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # One write, line and newline together: print's two would let the access log's line, written
+    # from another thread, land between them.
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 @dataclass(frozen=True)
