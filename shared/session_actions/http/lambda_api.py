@@ -163,11 +163,11 @@ def _owner(event: Event, scopes: tuple[str, ...]) -> str:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise NotAuthenticated("Sign in: this request carries no verified identity")
-    token_use = claims.get("token_use")
-    if token_use != "access":
+    use = claims.get("token_use")
+    if use != "access":
         raise NotAuthenticated(
             "Send an access token (token_use access) in Authorization"
-            + (", not an ID token" if token_use == "id" else "")
+            + (", not an ID token" if use == "id" else "")
         )
     granted = claims.get("scope")
     if not isinstance(granted, str) or not set(granted.split()).intersection(scopes):
