@@ -96,8 +96,6 @@ ALLOWED_HEADERS = {
     "Idempotency-Key",
 }
 PATHS = {path for _, path, _ in ROUTES.values()}
-# The scope of tokens from the user pool's own sign-in API, which every route accepts.
-ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 EXISTING_POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example1"
 
 
@@ -503,13 +501,16 @@ def test_user_pool_is_created_or_given() -> None:
 
 def test_the_app_client_may_request_the_custom_scopes() -> None:
     properties = resources("AWS::Cognito::UserPoolClient")["UserPoolClient"]["Properties"]
-    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {ADMIN_SCOPE}
+    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {
+        route_table.USER_ADMIN
+    }
     assert properties["AllowedOAuthFlowsUserPoolClient"] is True
     assert set(properties["AllowedOAuthScopes"]) >= custom
     # A public client (no secret): the authorization code flow, which takes PKCE.
     assert properties["AllowedOAuthFlows"] == ["code"]
     assert properties["SupportedIdentityProviders"] == ["COGNITO"]
-    assert properties["CallbackURLs"] == properties["LogoutURLs"] == ["http://localhost:3000/"]
+    # By default, a front end's dev server on this machine, never the local API's own address.
+    assert properties["CallbackURLs"] == properties["LogoutURLs"] == ["http://localhost:5173/"]
     page = "https://app.example.com/signed-in"
     given = resources("AWS::Cognito::UserPoolClient", expanded(OAuthRedirectUrl=page))
     assert given["UserPoolClient"]["Properties"]["CallbackURLs"] == [page]
@@ -520,7 +521,7 @@ def test_the_app_client_may_request_the_custom_scopes() -> None:
     ("url", "accepted"),
     [
         ("https://app.example.com/signed-in", True),
-        ("http://localhost:3000/", True),
+        ("http://localhost:5173/", True),
         ("http://localhost", True),
         # Cognito takes http for localhost alone.
         ("http://app.example.com/", False),
@@ -616,7 +617,9 @@ def test_transformed_resource_server_declares_the_custom_scopes(
     assert identifier == "sessions"
     names = {scope["ScopeName"] for scope in server["Properties"]["Scopes"]}
     assert names == {"read", "write"}
-    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {ADMIN_SCOPE}
+    custom = {scope for route in route_table.ROUTES for scope in route.scopes} - {
+        route_table.USER_ADMIN
+    }
     assert {f"{identifier}/{name}" for name in names} == custom
     assert server["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
 

@@ -208,8 +208,10 @@ def test_a_user_an_administrator_created_signs_in_with_the_sdk(
     listed = front_end("callApi", "list")
     assert [item["id"] for item in listed["body"]["items"]] == [created["body"]["id"]]
 
-    # The page now holds only what the refresh answered: that access token works.
-    assert front_end("refresh")["signedIn"] is True
+    # The page now holds only what the refresh answered: another access token, which works.
+    refreshed = front_end("refresh")
+    assert refreshed["signedIn"] is True
+    assert refreshed["newAccessToken"] is True, "the page still holds the old access token"
     relisted = front_end("callApi", "list")
     assert relisted["status"] == 200, relisted
     assert relisted["body"]["items"] == listed["body"]["items"]

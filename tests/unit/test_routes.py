@@ -327,7 +327,9 @@ def test_only_an_access_token_is_served(
     reply = send(world, route, session_id, claims=claims_for(ALICE, token_use=token_use))
 
     problem = assert_problem(reply, 401)
-    assert "access token" in problem["detail"]
+    assert "access token (token_use access)" in problem["detail"]
+    # Only a token that is one is called an ID token.
+    assert ("ID token" in problem["detail"]) == (token_use == "id")
     assert calls.calls == []
     assert world.store.sessions() == before
 

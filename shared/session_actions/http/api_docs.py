@@ -66,7 +66,7 @@ _ERRORS: dict[int, str] = {
     "are refused here too.",
     401: "No valid access token with one of the route's scopes: none, expired, not from the "
     "user pool, an ID token, or without an accepted scope (the authorizer answers; the function "
-    "checks the same again).",
+    "checks the same again, and its `detail` then names the scopes the route accepts).",
     403: "The session exists but belongs to another user.",
     404: "No session has this id.",
     409: "A request with this Idempotency-Key is still in progress; retry shortly.",

@@ -163,8 +163,12 @@ def _owner(event: Event, scopes: tuple[str, ...]) -> str:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise NotAuthenticated("Sign in: this request carries no verified identity")
-    if claims.get("token_use") != "access":
-        raise NotAuthenticated("Send an access token in Authorization, not an ID token")
+    use = claims.get("token_use")
+    if use != "access":
+        raise NotAuthenticated(
+            "Send an access token (token_use access) in Authorization"
+            + (", not an ID token" if use == "id" else "")
+        )
     granted = claims.get("scope")
     if not isinstance(granted, str) or not set(granted.split()).intersection(scopes):
         raise NotAuthenticated(

@@ -26,13 +26,19 @@ async function attempt(step) {
 }
 
 function keep(result) {
+  const previous = tokens?.AccessToken;
   tokens = {
     AccessToken: result.AccessToken,
     IdToken: result.IdToken,
     // A refresh answers no new refresh token: the one held stays in use.
     RefreshToken: result.RefreshToken ?? tokens.RefreshToken,
   };
-  return { signedIn: true, expiresIn: result.ExpiresIn };
+  // After a refresh, whether the page now holds another access token than before.
+  return {
+    signedIn: true,
+    expiresIn: result.ExpiresIn,
+    newAccessToken: tokens.AccessToken !== previous,
+  };
 }
 
 // What InitiateAuth or RespondToAuthChallenge answered: a challenge to answer next, or tokens.
