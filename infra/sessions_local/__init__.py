@@ -6,5 +6,5 @@ HEALTH_PATH = "/_local/health"
 # What a front end needs to sign in locally, and the Cognito user-pool API it signs in with.
 AUTH_PATH = "/_local/auth"
 COGNITO_PATH = "/_local/cognito"
-# Longest lifetime of a local ID token (Cognito allows up to one day).
+# Longest lifetime of a local access or ID token (Cognito allows up to one day).
 MAX_TOKEN_TTL_S = 86400

@@ -42,7 +42,7 @@ def test_the_pool_has_the_templates_resource_server_and_client(api: LocalApi) ->
     client = pool.cognito.describe_user_pool_client(UserPoolId=pool.pool_id, ClientId=client_id)
     described = client["UserPoolClient"]
     assert described["AllowedOAuthScopes"] == ["sessions/read", "sessions/write"]
-    # A CommaDelimitedList parameter's default, as a list.
+    # The template's redirect URL parameter's default.
     assert described["CallbackURLs"] == ["http://localhost:3000/"]
 
 
