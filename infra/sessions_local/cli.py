@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import AUTH_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 
 if TYPE_CHECKING:
     from sessions_local.local_api import LocalApi
@@ -163,7 +163,7 @@ def serve(args: argparse.Namespace) -> int:
         )
         deployment = LocalDeployment(settings, echo=note).start()
         port = listening.getsockname()[1]
-        api = LocalApi(deployment, tuple(args.allowed_origin), port)
+        api = LocalApi(deployment, tuple(args.allowed_origin), port, args.host)
         server = LocalHttpServer(listening, api.handle, api.responses, api.origins)
         _print_banner(api, args.host, port, time.perf_counter() - started)
         api.warm()
@@ -252,7 +252,7 @@ def _command_path() -> str:
 
 
 def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
-    base = f"http://{_url_host(host)}:{port}"
+    base = api.url
     port_option = "" if port == DEFAULT_PORT else f" --port {port}"
     host_option = "" if host == DEFAULT_HOST else f" --host {shlex.quote(host)}"
     token_command = f"{_command_path()} token alice{port_option}{host_option}"
@@ -272,7 +272,7 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
         f"CORS: browsers may call from {api.origins.describe()}",
         f"Functions: {source if deployment.emulator is None else built}",
         f"Docs: {base}/docs",
-        *(["Sign in with Cognito's SDKs (GET /_local/auth answers the same):"] if sign_in else []),
+        *([f"Sign in with Cognito's SDKs (GET {AUTH_PATH} answers the same):"] if sign_in else []),
         *(f"  {name}: {value}" for name, value in sign_in.items()),
         "Get an access token (same username, same user):",
         f"  {token_command}",

@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -31,14 +32,21 @@ log = logging.getLogger("sessions_local")
 LOCAL = "local"  # what handled a request to a local-only path, for the log
 # What a browser page may read of the Cognito API's answers: what the AWS SDKs read.
 COGNITO_EXPOSED = "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date"
+# Where a server listening on every address is reached from this machine.
+_REACHED_AS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - compared, not bound
 
 
 class LocalApi:
     """``origins``: the browser origins named at start-up (any loopback origin is always
-    answered); ``port``: where the server listens, which the functions' events carry."""
+    answered); ``host`` and ``port``: where the server listens, which the functions' events
+    carry and ``url`` names."""
 
     def __init__(
-        self, deployment: LocalDeployment, origins: tuple[str, ...] = (), port: int = 0
+        self,
+        deployment: LocalDeployment,
+        origins: tuple[str, ...] = (),
+        port: int = 0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.deployment = deployment
         stack, resolver = deployment.stack, deployment.resolver
@@ -81,7 +89,8 @@ class LocalApi:
             port=port,
         )
         self.token_pool = next(iter(deployment.pools.values()), None)
-        self.port = port
+        reached = _REACHED_AS.get(host, host)
+        self.url = f"http://{f'[{reached}]' if ':' in reached else reached}:{port}"
         pools = list(deployment.pools.values())
         self.cognito = CognitoApi(deployment.aws.endpoint, deployment.settings.region, pools)
 
@@ -139,7 +148,7 @@ class LocalApi:
             "region": self.deployment.settings.region,
             "userPoolId": self.token_pool.pool_id,
             "userPoolClientId": self.token_pool.client_ids[self.token_pool.default_client],
-            "cognitoEndpoint": f"http://127.0.0.1:{self.port}{COGNITO_PATH}",
+            "cognitoEndpoint": self.url + COGNITO_PATH,
         }
 
     def _auth(self, request: IncomingRequest) -> Outcome:
@@ -147,12 +156,8 @@ class LocalApi:
         if auth is None:
             detail = "The template has no Cognito user-pool authorizer"
             return self._problem(request, HTTPStatus.NOT_FOUND, detail)
-        headers = [
-            ("Content-Type", "application/json"),
-            (REQUEST_ID_HEADER, request.request_id),
-            *cors_headers(self.responses.cors.allow_origin).items(),
-        ]
-        return Outcome(ProxyResponse(200, headers, json.dumps(auth).encode()), LOCAL)
+        cors = cors_headers(self.responses.cors.allow_origin)
+        return _ok(request, json.dumps(auth).encode(), cors=cors)
 
     def _cognito(self, request: IncomingRequest) -> Outcome:
         """The local pools' Cognito API, for a page on an allowed browser origin too."""
@@ -168,8 +173,16 @@ class LocalApi:
             return Outcome(ProxyResponse(204, list(cors.items()), b""), LOCAL)
         if request.method != "POST":
             return self._problem(request, HTTPStatus.METHOD_NOT_ALLOWED, "POST Cognito requests")
-        answer = self.cognito.call(request.header("X-Amz-Target"), request.body)
-        headers = {"Content-Type": COGNITO_JSON, "x-amzn-RequestId": request.request_id, **cors}
+        # An administrator's call is taken from this machine and not from a browser page, which
+        # could be any site's where every origin is allowed.
+        administrator = _from_this_machine(request) and request.header("Origin") is None
+        answer = self.cognito.call(request.header("X-Amz-Target"), request.body, administrator)
+        headers = {
+            "Content-Type": COGNITO_JSON,
+            "x-amzn-RequestId": request.request_id,
+            REQUEST_ID_HEADER: request.request_id,
+            **cors,
+        }
         if answer.error_type:
             headers["x-amzn-ErrorType"] = answer.error_type
         note = " ".join(filter(None, ["cognito", answer.operation, answer.error_type]))
@@ -179,7 +192,7 @@ class LocalApi:
     def _token(self, request: IncomingRequest) -> Outcome:
         if request.method != "POST":
             return self._problem(request, HTTPStatus.METHOD_NOT_ALLOWED, "POST a username")
-        if not ipaddress.ip_address(request.source_ip).is_loopback:
+        if not _from_this_machine(request):
             detail = "Tokens are only issued to this machine"
             return self._problem(request, HTTPStatus.FORBIDDEN, detail)
         if self.token_pool is None:
@@ -208,9 +221,18 @@ class LocalApi:
         return _ok(request, json.dumps(tokens).encode())
 
 
-def _ok(request: IncomingRequest, body: bytes, content_type: str = "application/json") -> Outcome:
+def _ok(
+    request: IncomingRequest,
+    body: bytes,
+    content_type: str = "application/json",
+    cors: Mapping[str, str] | None = None,
+) -> Outcome:
     headers = [("Content-Type", content_type), (REQUEST_ID_HEADER, request.request_id)]
-    return Outcome(ProxyResponse(200, headers, body), LOCAL)
+    return Outcome(ProxyResponse(200, [*headers, *(cors or {}).items()], body), LOCAL)
+
+
+def _from_this_machine(request: IncomingRequest) -> bool:
+    return ipaddress.ip_address(request.source_ip).is_loopback
 
 
 def _rendered(response: ResponseSpec, resolver: Resolver) -> Rendered:

@@ -218,7 +218,11 @@ SESSIONS_SERVER = ResourceServerSpec(
 def reader_pool(aws: tuple[str, Any]) -> LocalUserPool:
     """A pool with the resource server ``sessions``, whose client may ask for its read scope."""
     endpoint, cognito = aws
-    allowed = "      AllowedOAuthScopes: [sessions/read]\n      IdTokenValidity: 15\n"
+    allowed = (
+        "      AllowedOAuthFlowsUserPoolClient: true\n      AllowedOAuthFlows: [code]\n"
+        "      CallbackURLs: [https://example.com/]\n      AllowedOAuthScopes: [sessions/read]\n"
+        "      IdTokenValidity: 15\n"
+    )
     user_pool, clients = specs(TEMPLATE.replace("      IdTokenValidity: 15\n", allowed))
     return LocalUserPool(cognito, endpoint, REGION, user_pool, clients, [SESSIONS_SERVER])
 
@@ -265,3 +269,20 @@ def test_a_lifetime_asked_for_holds_for_both_tokens(pool: LocalUserPool) -> None
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims["exp"] - claims["iat"] == 90
     assert issued.expires_in == 90
+
+
+@pytest.mark.parametrize(
+    "oauth",
+    ["", "      AllowedOAuthScopes: [sessions/read]\n"],
+    ids=["no OAuth settings", "scopes without OAuth flows"],
+)
+def test_a_client_without_oauth_flows_is_given_no_custom_scope(
+    aws: tuple[str, Any], oauth: str
+) -> None:
+    endpoint, cognito = aws
+    user_pool, clients = specs(
+        TEMPLATE.replace("      IdTokenValidity: 15\n", oauth + "      IdTokenValidity: 15\n")
+    )
+    scoped = LocalUserPool(cognito, endpoint, REGION, user_pool, clients, [SESSIONS_SERVER])
+    with pytest.raises(ValueError, match=r"sessions/read is not allowed \(allowed: none\)"):
+        scoped.issue_tokens(unique("reader"), scopes=("sessions/read",))
