@@ -4,6 +4,8 @@ embedded Cognito (moto's server), so local sign-in rules and tokens are the depl
 from __future__ import annotations
 
 import logging
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -286,3 +288,35 @@ def test_a_client_without_oauth_flows_is_given_no_custom_scope(
     scoped = LocalUserPool(cognito, endpoint, REGION, user_pool, clients, [SESSIONS_SERVER])
     with pytest.raises(ValueError, match=r"sessions/read is not allowed \(allowed: none\)"):
         scoped.issue_tokens(unique("reader"), scopes=("sessions/read",))
+
+
+def test_a_failure_of_the_embedded_server_logs_no_traceback(
+    aws: tuple[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint, _ = aws
+    secret = "refresh-" + uuid.uuid4().hex
+    credential = f"local/20000101/{REGION}/cognito-idp/aws4_request"
+
+    def post(operation: str, body: str) -> int:
+        request = urllib.request.Request(  # noqa: S310 - the embedded server
+            endpoint + "/",
+            data=body.encode(),
+            headers={
+                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with caplog.at_level(logging.DEBUG):
+        # An operation moto lacks fails; it is done with once the next request is answered (the
+        # server takes one at a time).
+        assert post("GetTokensFromRefreshToken", f'{{"RefreshToken": "{secret}"}}') == 500
+        assert post("ListUserPools", '{"MaxResults": 1}') == 200
+    assert secret not in caplog.text
+    assert "Traceback" not in caplog.text
