@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessions_local import AUTH_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import AUTH_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH, local_url
 
 if TYPE_CHECKING:
     from sessions_local.local_api import LocalApi
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def token(args: argparse.Namespace) -> int:
     """Prints the access token (or the ID token) the local API issues for the user."""
-    base = f"http://{_url_host(args.host)}:{args.port}"
+    base = local_url(args.host, args.port)
     asked = {"username": args.username, "ttl": args.ttl, "scopes": args.scopes}
     request = urllib.request.Request(  # noqa: S310 - the local API, on loopback
         base + TOKEN_PATH,
@@ -114,10 +114,6 @@ def token(args: argparse.Namespace) -> int:
         return 1
     print(issued["idToken" if args.id_token else "accessToken"])
     return 0
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 def note(text: str) -> None:
@@ -235,8 +231,8 @@ def invoke(args: argparse.Namespace) -> int:
 def _running_store(host: str, port: int) -> str | None:
     """The DynamoDB endpoint of a local API running there, or None when none answers."""
     try:
-        url = f"http://{_url_host(host)}:{port}{HEALTH_PATH}"
-        with urllib.request.urlopen(url, timeout=3) as answer:
+        url = local_url(host, port) + HEALTH_PATH
+        with urllib.request.urlopen(url, timeout=3) as answer:  # noqa: S310 - the local API
             endpoint = json.loads(answer.read()).get("dynamodbEndpoint")
     except (OSError, ValueError, AttributeError):
         return None

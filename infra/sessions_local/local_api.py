@@ -15,7 +15,14 @@ from http import HTTPStatus
 from botocore.exceptions import ClientError
 from session_actions.http.envelope import REQUEST_ID_HEADER, cors_headers
 
-from sessions_local import AUTH_PATH, COGNITO_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import (
+    AUTH_PATH,
+    COGNITO_PATH,
+    HEALTH_PATH,
+    MAX_TOKEN_TTL_S,
+    TOKEN_PATH,
+    local_url,
+)
 from sessions_local.aws.cognito_api import CONTENT_TYPE as COGNITO_JSON, CognitoApi
 from sessions_local.deployment import LocalDeployment
 from sessions_local.gateway import Authorizer, IncomingRequest, LocalGateway, Mock, Outcome
@@ -32,8 +39,6 @@ log = logging.getLogger("sessions_local")
 LOCAL = "local"  # what handled a request to a local-only path, for the log
 # What a browser page may read of the Cognito API's answers: what the AWS SDKs read.
 COGNITO_EXPOSED = "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date"
-# Where a server listening on every address is reached from this machine.
-_REACHED_AS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - compared, not bound
 
 
 class LocalApi:
@@ -46,7 +51,7 @@ class LocalApi:
         deployment: LocalDeployment,
         origins: tuple[str, ...] = (),
         port: int = 0,
-        host: str = "127.0.0.1",
+        host: str = "",
     ) -> None:
         self.deployment = deployment
         stack, resolver = deployment.stack, deployment.resolver
@@ -89,8 +94,7 @@ class LocalApi:
             port=port,
         )
         self.token_pool = next(iter(deployment.pools.values()), None)
-        reached = _REACHED_AS.get(host, host)
-        self.url = f"http://{f'[{reached}]' if ':' in reached else reached}:{port}"
+        self.url = local_url(host, port)
         pools = list(deployment.pools.values())
         self.cognito = CognitoApi(deployment.aws.endpoint, deployment.settings.region, pools)
 
@@ -177,12 +181,8 @@ class LocalApi:
         # could be any site's where every origin is allowed.
         administrator = _from_this_machine(request) and request.header("Origin") is None
         answer = self.cognito.call(request.header("X-Amz-Target"), request.body, administrator)
-        headers = {
-            "Content-Type": COGNITO_JSON,
-            "x-amzn-RequestId": request.request_id,
-            REQUEST_ID_HEADER: request.request_id,
-            **cors,
-        }
+        ids = dict.fromkeys(("x-amzn-RequestId", REQUEST_ID_HEADER), request.request_id)
+        headers = {"Content-Type": COGNITO_JSON, **ids, **cors}
         if answer.error_type:
             headers["x-amzn-ErrorType"] = answer.error_type
         note = " ".join(filter(None, ["cognito", answer.operation, answer.error_type]))

@@ -185,7 +185,11 @@ class CognitoApi:
         if missing := [name for name in needed if not given.get(name)]:
             message = f"Missing required parameter {missing[0]}"
             raise CognitoError("InvalidParameterException", message)
-        refusal = pool and "REFRESH_TOKEN" in needed and pool.refresh_refusal(given, params)
+        refusal = (
+            pool
+            and "REFRESH_TOKEN" in needed
+            and pool.refresh_refusal(given["REFRESH_TOKEN"], params["ClientId"])
+        )
         if refusal:
             raise CognitoError("NotAuthorizedException", refusal)
         answer = self._forward(operation, params)
@@ -248,14 +252,10 @@ class CognitoApi:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 return CognitoAnswer(operation, response.status, response.read())
         except urllib.error.HTTPError as error:
-            body = error.read()
-            try:
-                error_type = str(json.loads(body)["__type"])
-            except (ValueError, KeyError, TypeError):
-                error_type = ""
+            error_type = error.headers.get("X-Amzn-ErrorType")
             if error.code >= 500 or not error_type:
                 # moto fails on what it does not expect, as a parameter missing or of a wrong type.
                 log.warning("the embedded Cognito failed on %s (HTTP %s)", operation, error.code)
                 message = f"The local user pool cannot take this {operation}"
                 raise CognitoError("InvalidParameterException", message) from None
-            return CognitoAnswer(operation, error.code, body, error_type)
+            return CognitoAnswer(operation, error.code, error.read(), error_type)

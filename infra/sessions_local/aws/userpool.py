@@ -177,8 +177,7 @@ class LocalUserPool:
         """Revoke a refresh token of ``client_id`` and the access tokens issued with it."""
         issued = self.model.refresh_tokens.get(refresh_token)
         if issued is not None and issued[0] == client_id:  # else Cognito answers the same
-            origin_jti = issued[2]
-            self._revoke(lambda name, jti: jti == origin_jti)
+            self._revoke(lambda name, jti: jti == issued[2])
 
     def sign_out(self, sub: str | None) -> None:
         """Revoke the user's refresh and access tokens, whatever name it signed in with."""
@@ -194,16 +193,12 @@ class LocalUserPool:
             if issued_to(name, claims.get("origin_jti")):
                 self.model.access_tokens.pop(token, None)
 
-    def refresh_refusal(self, given: Mapping[str, str], params: Mapping[str, Any]) -> str | None:
-        """Why Cognito refuses a refresh, given its AuthParameters and parameters (None: it
-        does not); moto refreshes for disabled and deleted users, and with any app client."""
-        issued = self.model.refresh_tokens.get(given["REFRESH_TOKEN"], ())
-        if issued is None:
-            return "Refresh Token has been revoked"
-        if not issued or issued[0] != params["ClientId"]:
-            return "Invalid Refresh Token"
-        user = self.model._get_user(issued[1])
-        if user is None:
+    def refresh_refusal(self, refresh_token: str, client_id: str) -> str | None:
+        """Why Cognito refuses to refresh with ``refresh_token`` (None: it does not); moto
+        refreshes for disabled and deleted users, and with any app client."""
+        issued = self.model.refresh_tokens.get(refresh_token)
+        user = self.model._get_user(issued[1]) if issued and issued[0] == client_id else None
+        if user is None:  # unknown, revoked, another client's, or its user deleted
             return "Refresh Token has been revoked"
         return None if user.enabled else "User is disabled."
 

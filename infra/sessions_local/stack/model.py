@@ -27,7 +27,6 @@ SAM_OFFLINE = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 PROJECT = Path(__file__).resolve().parents[3]  # the project this package belongs to
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
