@@ -1,9 +1,7 @@
 """The Cognito user-pool API of the local pools, as the AWS SDKs call it: the operations a front
-end and an administrator's script need, each moto's once botocore has checked its parameters,
-except where moto accepts what Cognito would refuse (an SRP proof it never checks, a sign-up to
-a pool only administrators may add users to, any confirmation code, a disabled user's refresh):
-those the local API refuses, with Cognito's error types. Administrators' operations take any
-credentials, from this machine only."""
+end and an administrator's script (any credentials, this machine only) need, moto's once botocore
+has checked the parameters, and refused with Cognito's errors where moto would accept what Cognito
+refuses (an SRP proof, a sign-up to an admin-only pool, any confirmation code, ...)."""
 
 from __future__ import annotations
 
@@ -78,10 +76,11 @@ class CognitoApi:
         self._validator = ParamValidator()
         self._endpoint = endpoint
         # moto finds a user pool in the region this names (the SDKs sign no sign-in calls).
-        self._authorization = (
-            f"AWS4-HMAC-SHA256 Credential={FAKE_KEY}/20000101/{region}/cognito-idp/aws4_request, "
-            "SignedHeaders=host, Signature=0"
-        )
+        credential = f"{FAKE_KEY}/20000101/{region}/cognito-idp/aws4_request"
+        self._headers = {
+            "Content-Type": CONTENT_TYPE,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}",
+        }
         self._pools = pools
         self._codes: dict[str, str] = {}  # by the user's sub: the code that confirms its sign-up
         self._lock = threading.Lock()
@@ -134,13 +133,12 @@ class CognitoApi:
                 raise CognitoError("UnsupportedOperationException", message)
             pool.revoke(params["Token"], params["ClientId"])
             return CognitoAnswer(operation, 200, b"{}")
-        if operation == "GetTokensFromRefreshToken":  # which moto lacks: a refresh, as Cognito's
-            # whose answer is a refresh's, its AuthenticationResult.
+        if operation == "GetTokensFromRefreshToken":  # which moto lacks; a refresh's answer
             refresh = {"REFRESH_TOKEN": params.pop("RefreshToken")}
             params.update(AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refresh)
-            return replace(self._initiate_auth("InitiateAuth", params, pool), operation=operation)
+            return replace(self._initiate("InitiateAuth", params, pool), operation=operation)
         if operation in _CHECKED_FLOWS:
-            return self._initiate_auth(operation, params, pool)
+            return self._initiate(operation, params, pool)
         if operation in ("RespondToAuthChallenge", "AdminRespondToAuthChallenge"):
             challenge = params["ChallengeName"]
             if challenge != "NEW_PASSWORD_REQUIRED":  # moto checks it against the pool's policy
@@ -156,7 +154,13 @@ class CognitoApi:
         if pool is not None and operation == "ConfirmSignUp":
             self._check_code(pool, params)
         if pool is not None and operation == "AdminCreateUser":
-            self._check_new_user(pool, params)
+            # No invitation is sent (moto's RESEND would make a second user): a password is given.
+            if "TemporaryPassword" not in params or params.get("MessageAction") == "RESEND":
+                message = "The local user pool sends no invitations: give a TemporaryPassword"
+                raise CognitoError("UnsupportedOperationException", message)
+            if pool.breaks_password_policy(params["TemporaryPassword"]):
+                message = "Password did not conform with policy"
+                raise CognitoError("InvalidPasswordException", message)
         answer = self._forward(operation, params)
         # moto signs out the one name the user signed in with; Cognito, the user.
         if answer.status == 200 and operation == "GlobalSignOut":
@@ -167,13 +171,12 @@ class CognitoApi:
             pool.sign_out(pool.sub_of(params["Username"]))
         return answer
 
-    def _initiate_auth(
-        self, operation: str, params: Any, pool: LocalUserPool | None
-    ) -> CognitoAnswer:
+    def _initiate(self, operation: str, params: Any, pool: LocalUserPool | None) -> CognitoAnswer:
         """Only a flow the client allows (moto ignores ExplicitAuthFlows) and whose proof moto
         checks (not an SRP proof or custom challenge); one refusal for any wrong sign-in."""
         flow, client = params["AuthFlow"], pool.clients.get(params["ClientId"]) if pool else None
-        allowed = (client or {}).get("ExplicitAuthFlows") or _DEFAULT_FLOWS
+        settings = client or {}
+        allowed = settings.get("ExplicitAuthFlows") or _DEFAULT_FLOWS
         if client is not None and "ALLOW_" + _ALLOWED_AS.get(flow, flow) not in allowed:
             message = f"{flow} flow not enabled for this client"
             raise CognitoError("InvalidParameterException", message)
@@ -185,36 +188,17 @@ class CognitoApi:
         if missing := [name for name in needed if not given.get(name)]:
             message = f"Missing required parameter {missing[0]}"
             raise CognitoError("InvalidParameterException", message)
-        refusal = (
-            pool
-            and "REFRESH_TOKEN" in needed
-            and pool.refresh_refusal(given["REFRESH_TOKEN"], params["ClientId"])
-        )
-        if refusal:
+        token = given["REFRESH_TOKEN"] if flow in _REFRESH_FLOWS else None
+        if pool and token and (refusal := pool.refresh_refusal(token, params["ClientId"])):
             raise CognitoError("NotAuthorizedException", refusal)
         answer = self._forward(operation, params)
-        prevent = (client or {}).get("PreventUserExistenceErrors") == "ENABLED"
-        refused = answer.error_type == "NotAuthorizedException" or (
-            prevent and answer.error_type == "UserNotFoundException"
-        )
+        # Where the client prevents user existence errors, an unknown user is a wrong password.
+        prevented = settings.get("PreventUserExistenceErrors") == "ENABLED"
+        hidden = "UserNotFoundException" if prevented else None
         disabled = b"User is disabled" in answer.body  # which Cognito says as well
-        if flow not in _REFRESH_FLOWS and refused and not disabled:
+        if answer.error_type in ("NotAuthorizedException", hidden) and not disabled:
             raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
         return answer
-
-    def _check_new_user(self, pool: LocalUserPool, params: dict[str, Any]) -> None:
-        """Cognito's checks on a new user that moto lacks; without a temporary password, one is
-        made and, unless the invitation is suppressed, logged (no mail is sent)."""
-        if params.get("MessageAction") == "RESEND":  # moto would make a second user
-            message = "The local user pool sends no invitations: set a TemporaryPassword instead"
-            raise CognitoError("UnsupportedOperationException", message)
-        if "TemporaryPassword" not in params:
-            # 98 characters, of each kind: what any policy moto takes asks for.
-            password = params["TemporaryPassword"] = "Aa1!" + secrets.token_urlsafe(70)
-            if params.get("MessageAction") != "SUPPRESS":
-                log.info("temporary password for %s: %s", params["Username"], password)
-        if pool.breaks_password_policy(params["TemporaryPassword"]):
-            raise CognitoError("InvalidPasswordException", "Password did not conform with policy")
 
     def _sign_up(self, pool: LocalUserPool, params: Mapping[str, Any]) -> CognitoAnswer:
         """Where sign-up is allowed, its confirmation code goes to the log (no mail is sent)."""
@@ -242,11 +226,7 @@ class CognitoApi:
             self._endpoint + "/",
             data=json.dumps(params).encode(),
             method="POST",
-            headers={
-                "X-Amz-Target": TARGET_PREFIX + operation,
-                "Content-Type": CONTENT_TYPE,
-                "Authorization": self._authorization,
-            },
+            headers={**self._headers, "X-Amz-Target": TARGET_PREFIX + operation},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
