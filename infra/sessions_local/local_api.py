@@ -15,14 +15,8 @@ from http import HTTPStatus
 from botocore.exceptions import ClientError
 from session_actions.http.envelope import REQUEST_ID_HEADER, cors_headers
 
-from sessions_local import (
-    AUTH_PATH,
-    COGNITO_PATH,
-    HEALTH_PATH,
-    MAX_TOKEN_TTL_S,
-    TOKEN_PATH,
-    local_url,
-)
+import sessions_local
+from sessions_local import AUTH_PATH, COGNITO_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.aws.cognito_api import CONTENT_TYPE as COGNITO_JSON, CognitoApi
 from sessions_local.deployment import LocalDeployment
 from sessions_local.gateway import Authorizer, IncomingRequest, LocalGateway, Mock, Outcome
@@ -94,7 +88,7 @@ class LocalApi:
             port=port,
         )
         self.token_pool = next(iter(deployment.pools.values()), None)
-        self.url = local_url(host, port)
+        self.url = sessions_local.local_url(host, port)
         pools = list(deployment.pools.values())
         self.cognito = CognitoApi(deployment.aws.endpoint, deployment.settings.region, pools)
 
