@@ -36,9 +36,8 @@ COGNITO_EXPOSED = "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date"
 
 
 class LocalApi:
-    """``origins``: the browser origins named at start-up (any loopback origin is always
-    answered); ``host`` and ``port``: where the server listens, which the functions' events
-    carry and ``url`` names."""
+    """``origins``: the browser origins named at start-up (loopback ones are always answered);
+    ``host`` and ``port``: where the server listens (``url``), which the functions' events carry."""
 
     def __init__(
         self,
