@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessions_local import HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
+from sessions_local import AUTH_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH, local_url
 
 if TYPE_CHECKING:
     from sessions_local.local_api import LocalApi
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def token(args: argparse.Namespace) -> int:
     """Prints the access token (or the ID token) the local API issues for the user."""
-    base = f"http://{_url_host(args.host)}:{args.port}"
+    base = local_url(args.host, args.port)
     asked = {"username": args.username, "ttl": args.ttl, "scopes": args.scopes}
     request = urllib.request.Request(  # noqa: S310 - the local API, on loopback
         base + TOKEN_PATH,
@@ -114,10 +114,6 @@ def token(args: argparse.Namespace) -> int:
         return 1
     print(issued["idToken" if args.id_token else "accessToken"])
     return 0
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 def note(text: str) -> None:
@@ -163,7 +159,7 @@ def serve(args: argparse.Namespace) -> int:
         )
         deployment = LocalDeployment(settings, echo=note).start()
         port = listening.getsockname()[1]
-        api = LocalApi(deployment, tuple(args.allowed_origin), port)
+        api = LocalApi(deployment, tuple(args.allowed_origin), port, args.host)
         server = LocalHttpServer(listening, api.handle, api.responses, api.origins)
         _print_banner(api, args.host, port, time.perf_counter() - started)
         api.warm()
@@ -235,8 +231,8 @@ def invoke(args: argparse.Namespace) -> int:
 def _running_store(host: str, port: int) -> str | None:
     """The DynamoDB endpoint of a local API running there, or None when none answers."""
     try:
-        url = f"http://{_url_host(host)}:{port}{HEALTH_PATH}"
-        with urllib.request.urlopen(url, timeout=3) as answer:
+        url = local_url(host, port) + HEALTH_PATH
+        with urllib.request.urlopen(url, timeout=3) as answer:  # noqa: S310 - the local API
             endpoint = json.loads(answer.read()).get("dynamodbEndpoint")
     except (OSError, ValueError, AttributeError):
         return None
@@ -252,7 +248,7 @@ def _command_path() -> str:
 
 
 def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
-    base = f"http://{_url_host(host)}:{port}"
+    base = api.url
     port_option = "" if port == DEFAULT_PORT else f" --port {port}"
     host_option = "" if host == DEFAULT_HOST else f" --host {shlex.quote(host)}"
     token_command = f"{_command_path()} token alice{port_option}{host_option}"
@@ -272,7 +268,7 @@ def _print_banner(api: LocalApi, host: str, port: int, seconds: float) -> None:
         f"CORS: browsers may call from {api.origins.describe()}",
         f"Functions: {source if deployment.emulator is None else built}",
         f"Docs: {base}/docs",
-        *(["Sign in with Cognito's SDKs (GET /_local/auth answers the same):"] if sign_in else []),
+        *([f"Sign in with Cognito's SDKs (GET {AUTH_PATH} answers the same):"] if sign_in else []),
         *(f"  {name}: {value}" for name, value in sign_in.items()),
         "Get an access token (same username, same user):",
         f"  {token_command}",

@@ -85,12 +85,11 @@ class LocalDeployment:
         named = [a.user_pool for a in self.stack.authorizers.values()] if user_pools else []
         cognito = client("cognito-idp", region, endpoint)
         resolve = self.resolver.resolve
+        clients_of, servers_of = self.stack.clients_of, self.stack.resource_servers_of
         for name in dict.fromkeys(named):
             pool_spec = UserPoolSpec(name, resolve(dict(self.stack.user_pools[name].properties)))
-            clients, servers = (
-                [replace(r, properties=resolve(dict(r.properties))) for r in resources]
-                for resources in (self.stack.clients_of(name), self.stack.resource_servers_of(name))
-            )
+            clients = [replace(c, properties=resolve(dict(c.properties))) for c in clients_of(name)]
+            servers = [replace(r, properties=resolve(dict(r.properties))) for r in servers_of(name)]
             self.pools[name] = LocalUserPool(cognito, endpoint, region, pool_spec, clients, servers)
         physical = {plan.logical_id: plan.name for plan in plans}
         attributes = {

@@ -8,12 +8,14 @@ import ipaddress
 import json
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
 from botocore.exceptions import ClientError
 from session_actions.http.envelope import REQUEST_ID_HEADER, cors_headers
 
+import sessions_local
 from sessions_local import AUTH_PATH, COGNITO_PATH, HEALTH_PATH, MAX_TOKEN_TTL_S, TOKEN_PATH
 from sessions_local.aws.cognito_api import CONTENT_TYPE as COGNITO_JSON, CognitoApi
 from sessions_local.deployment import LocalDeployment
@@ -34,11 +36,15 @@ COGNITO_EXPOSED = "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date"
 
 
 class LocalApi:
-    """``origins``: the browser origins named at start-up (any loopback origin is always
-    answered); ``port``: where the server listens, which the functions' events carry."""
+    """``origins``: the browser origins named at start-up (loopback ones are always answered);
+    ``host`` and ``port``: where the server listens (``url``), which the functions' events carry."""
 
     def __init__(
-        self, deployment: LocalDeployment, origins: tuple[str, ...] = (), port: int = 0
+        self,
+        deployment: LocalDeployment,
+        origins: tuple[str, ...] = (),
+        port: int = 0,
+        host: str = "",
     ) -> None:
         self.deployment = deployment
         stack, resolver = deployment.stack, deployment.resolver
@@ -81,7 +87,7 @@ class LocalApi:
             port=port,
         )
         self.token_pool = next(iter(deployment.pools.values()), None)
-        self.port = port
+        self.url = sessions_local.local_url(host, port)
         pools = list(deployment.pools.values())
         self.cognito = CognitoApi(deployment.aws.endpoint, deployment.settings.region, pools)
 
@@ -139,7 +145,7 @@ class LocalApi:
             "region": self.deployment.settings.region,
             "userPoolId": self.token_pool.pool_id,
             "userPoolClientId": self.token_pool.client_ids[self.token_pool.default_client],
-            "cognitoEndpoint": f"http://127.0.0.1:{self.port}{COGNITO_PATH}",
+            "cognitoEndpoint": self.url + COGNITO_PATH,
         }
 
     def _auth(self, request: IncomingRequest) -> Outcome:
@@ -147,12 +153,8 @@ class LocalApi:
         if auth is None:
             detail = "The template has no Cognito user-pool authorizer"
             return self._problem(request, HTTPStatus.NOT_FOUND, detail)
-        headers = [
-            ("Content-Type", "application/json"),
-            (REQUEST_ID_HEADER, request.request_id),
-            *cors_headers(self.responses.cors.allow_origin).items(),
-        ]
-        return Outcome(ProxyResponse(200, headers, json.dumps(auth).encode()), LOCAL)
+        cors = cors_headers(self.responses.cors.allow_origin)
+        return _ok(request, json.dumps(auth).encode(), cors=cors)
 
     def _cognito(self, request: IncomingRequest) -> Outcome:
         """The local pools' Cognito API, for a page on an allowed browser origin too."""
@@ -168,8 +170,12 @@ class LocalApi:
             return Outcome(ProxyResponse(204, list(cors.items()), b""), LOCAL)
         if request.method != "POST":
             return self._problem(request, HTTPStatus.METHOD_NOT_ALLOWED, "POST Cognito requests")
-        answer = self.cognito.call(request.header("X-Amz-Target"), request.body)
-        headers = {"Content-Type": COGNITO_JSON, "x-amzn-RequestId": request.request_id, **cors}
+        # An administrator's call is taken from this machine and not from a browser page, which
+        # could be any site's where every origin is allowed.
+        administrator = _from_this_machine(request) and request.header("Origin") is None
+        answer = self.cognito.call(request.header("X-Amz-Target"), request.body, administrator)
+        ids = dict.fromkeys(("x-amzn-RequestId", REQUEST_ID_HEADER), request.request_id)
+        headers = {"Content-Type": COGNITO_JSON, **ids, **cors}
         if answer.error_type:
             headers["x-amzn-ErrorType"] = answer.error_type
         note = " ".join(filter(None, ["cognito", answer.operation, answer.error_type]))
@@ -179,7 +185,7 @@ class LocalApi:
     def _token(self, request: IncomingRequest) -> Outcome:
         if request.method != "POST":
             return self._problem(request, HTTPStatus.METHOD_NOT_ALLOWED, "POST a username")
-        if not ipaddress.ip_address(request.source_ip).is_loopback:
+        if not _from_this_machine(request):
             detail = "Tokens are only issued to this machine"
             return self._problem(request, HTTPStatus.FORBIDDEN, detail)
         if self.token_pool is None:
@@ -208,9 +214,18 @@ class LocalApi:
         return _ok(request, json.dumps(tokens).encode())
 
 
-def _ok(request: IncomingRequest, body: bytes, content_type: str = "application/json") -> Outcome:
+def _ok(
+    request: IncomingRequest,
+    body: bytes,
+    content_type: str = "application/json",
+    cors: Mapping[str, str] | None = None,
+) -> Outcome:
     headers = [("Content-Type", content_type), (REQUEST_ID_HEADER, request.request_id)]
-    return Outcome(ProxyResponse(200, headers, body), LOCAL)
+    return Outcome(ProxyResponse(200, [*headers, *(cors or {}).items()], body), LOCAL)
+
+
+def _from_this_machine(request: IncomingRequest) -> bool:
+    return ipaddress.ip_address(request.source_ip).is_loopback
 
 
 def _rendered(response: ResponseSpec, resolver: Resolver) -> Rendered:

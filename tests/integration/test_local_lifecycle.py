@@ -77,6 +77,8 @@ def test_the_banner_says_how_to_use_it(tmp_path: Path) -> None:
             assert route in banner
         # What a front end signs in with, as GET /_local/auth answers it.
         auth = server.request("GET", "/_local/auth").json()
+        assert auth["cognitoEndpoint"] == f"http://127.0.0.1:{port}/_local/cognito"
+        assert "(GET /_local/auth answers the same)" in banner
         for name, value in auth.items():
             assert f"  {name}: {value}\n" in banner
         assert "Get an access token" in banner

@@ -16,8 +16,11 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from sessions_local.aws.cognito_api import CONTENT_TYPE, TARGET_PREFIX
 
 from tests.localapi import LocalApi, claims_of
+from tests.replies import Reply, assert_problem
+from tests.route_table import ROUTES, Route
 
 # The template's password policy: 12 characters or more, upper and lower case, a number.
 TEMPORARY_PASSWORD = "Temporary1Pass"
@@ -25,7 +28,6 @@ NEW_PASSWORD = "Permanent2Pass"
 WEAK_PASSWORD = "weak1A"
 TEMPLATE_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 LOOPBACK_PAGE = "http://127.0.0.1:5173"
-TARGET = "AWSCognitoIdentityProviderService."
 
 
 @dataclass(frozen=True)
@@ -303,13 +305,33 @@ def test_administrators_set_passwords_and_delete_users(pool: Pool) -> None:
 @pytest.mark.parametrize(
     ("headers", "body", "error_type"),
     [
-        ({"X-Amz-Target": TARGET + "NoSuchOperation"}, b"{}", "UnknownOperationException"),
+        ({"X-Amz-Target": TARGET_PREFIX + "NoSuchOperation"}, b"{}", "UnknownOperationException"),
         ({}, b"{}", "UnknownOperationException"),
-        ({"X-Amz-Target": TARGET + "GetUser"}, b'{"AccessToken": ', "SerializationException"),
-        ({"X-Amz-Target": TARGET + "GetUser"}, b"[]", "SerializationException"),
         (
-            {"X-Amz-Target": TARGET + "InitiateAuth"},
+            {"X-Amz-Target": TARGET_PREFIX + "GetUser"},
+            b'{"AccessToken": ',
+            "SerializationException",
+        ),
+        ({"X-Amz-Target": TARGET_PREFIX + "GetUser"}, b"[]", "SerializationException"),
+        (
+            {"X-Amz-Target": TARGET_PREFIX + "InitiateAuth"},
             b'{"AuthFlow": "ADMIN_NO_SRP_AUTH"}',
+            "InvalidParameterException",
+        ),
+        (
+            {"X-Amz-Target": TARGET_PREFIX + "AdminCreateUser"},
+            b'{"UserPoolId": "x", "Username": "typed@example.com", "TemporaryPassword": 12}',
+            "InvalidParameterException",
+        ),
+        (
+            {"X-Amz-Target": TARGET_PREFIX + "RevokeToken"},
+            b'{"ClientId": "x", "Token": ["x"]}',
+            "InvalidParameterException",
+        ),
+        (
+            {"X-Amz-Target": TARGET_PREFIX + "InitiateAuth"},
+            b'{"ClientId": "x", "AuthFlow": "USER_PASSWORD_AUTH", '
+            b'"AuthParameters": {"USERNAME": "a", "PASSWORD": null}}',
             "InvalidParameterException",
         ),
     ],
@@ -317,21 +339,53 @@ def test_administrators_set_passwords_and_delete_users(pool: Pool) -> None:
 def test_a_malformed_request_is_a_cognito_400(
     local_api: LocalApi, headers: dict[str, str], body: bytes, error_type: str
 ) -> None:
-    sent = {"Content-Type": "application/x-amz-json-1.1", **headers}
+    sent = {"Content-Type": CONTENT_TYPE, **headers}
     reply = local_api.request("POST", "/_local/cognito/", headers=sent, body=body)
     assert reply.status == 400, reply.body
     assert reply.header("x-amzn-ErrorType") == error_type
     assert reply.json()["__type"] == error_type
     assert reply.json()["message"]
+    assert "12" not in reply.json()["message"], "a value sent is not echoed"
 
 
-def test_parameters_the_embedded_pool_cannot_take_are_a_400(pool: Pool) -> None:
-    # A password sign-in without its AuthParameters: Cognito's own error type, never a 500.
+def cognito_call(api: LocalApi, operation: str, parameters: dict[str, Any]) -> Reply:
+    """A request as an SDK would send it, without the SDK's own checks."""
+    headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + operation}
+    return api.request("POST", "/_local/cognito/", headers=headers, json_body=parameters)
+
+
+def test_a_sign_in_without_a_password_is_refused(local_api: LocalApi, pool: Pool) -> None:
+    # Cognito would mail a password it makes; locally none is sent, so none is made.
+    username = f"nopass-{uuid.uuid4().hex[:12]}@example.com"
     code, message = refused(
-        pool.cognito.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH"
+        pool.cognito.admin_create_user,
+        UserPoolId=pool.id,
+        Username=username,
+        MessageAction="SUPPRESS",
     )
-    assert code == "InvalidParameterException"
-    assert "InitiateAuth" in message
+    assert (code, "TemporaryPassword" in message) == ("UnsupportedOperationException", True)
+    users = pool.cognito.list_users(UserPoolId=pool.id, Filter=f'email = "{username}"')
+    assert users["Users"] == []
+    username = pool.new_user()
+    assert refused(
+        pool.cognito.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH"
+    ) == ("InvalidParameterException", "Missing required parameter USERNAME")
+    for password in ({}, {"PASSWORD": ""}):
+        reply = cognito_call(
+            local_api,
+            "InitiateAuth",
+            {
+                "ClientId": pool.client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": username, **password},
+            },
+        )
+        assert reply.status == 400, reply.body
+        assert reply.json() == {
+            "__type": "InvalidParameterException",
+            "message": "Missing required parameter PASSWORD",
+        }
+    assert pool.sign_in(username, TEMPORARY_PASSWORD)["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
 
 def test_a_page_on_another_loopback_origin_may_call_it(local_api: LocalApi, pool: Pool) -> None:
@@ -360,8 +414,8 @@ def test_a_page_on_another_loopback_origin_may_call_it(local_api: LocalApi, pool
         "/_local/cognito/",
         headers={
             "Origin": LOOPBACK_PAGE,
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": TARGET + "InitiateAuth",
+            "Content-Type": CONTENT_TYPE,
+            "X-Amz-Target": TARGET_PREFIX + "InitiateAuth",
         },
         body=body,
     )
@@ -370,17 +424,27 @@ def test_a_page_on_another_loopback_origin_may_call_it(local_api: LocalApi, pool
     exposed = (reply.header("Access-Control-Expose-Headers") or "").lower().split(",")
     assert {"x-amzn-errortype", "x-amzn-requestid"} <= set(exposed)
     assert reply.header("x-amzn-ErrorType") == "NotAuthorizedException"
+    assert reply.header("X-Request-Id") == reply.header("x-amzn-RequestId")
+    assert reply.header("X-Request-Id")
+    # Not an administrator's operation, which no page may call.
+    body = f'{{"UserPoolId": "{pool.id}"}}'.encode()
+    headers = {"Origin": LOOPBACK_PAGE, "X-Amz-Target": TARGET_PREFIX + "ListUsers"}
+    listed = local_api.request("POST", "/_local/cognito/", headers=headers, body=body)
+    assert listed.status == 400
+    assert listed.header("x-amzn-ErrorType") == "NotAuthorizedException"
 
 
 def test_the_log_names_each_operation_but_no_password_or_token(
     local_api: LocalApi, pool: Pool
 ) -> None:
     _, tokens = pool.confirmed_user()
-    pool.refresh(tokens["RefreshToken"])
+    refreshed = pool.refresh(tokens["RefreshToken"])
+    pool.cognito.get_user(AccessToken=refreshed["AccessToken"])
     log = local_api.stderr
-    for operation in ("AdminCreateUser", "RespondToAuthChallenge", "InitiateAuth"):
+    for operation in ("AdminCreateUser", "RespondToAuthChallenge", "InitiateAuth", "GetUser"):
         assert re.search(rf"POST /_local/cognito 200 .*\(cognito {operation}\)", log), operation
-    for secret in (TEMPORARY_PASSWORD, NEW_PASSWORD, tokens["RefreshToken"], tokens["IdToken"]):
+    secrets = (TEMPORARY_PASSWORD, NEW_PASSWORD, *tokens.values(), *refreshed.values())
+    for secret in (secret for secret in secrets if isinstance(secret, str) and len(secret) > 8):
         assert secret not in log
 
 
@@ -538,3 +602,134 @@ def test_the_templates_resource_server_is_in_the_pool(open_api: LocalApi) -> Non
     server = pool.cognito.describe_resource_server(UserPoolId=pool.id, Identifier="sessions")
     scopes = {scope["ScopeName"] for scope in server["ResourceServer"]["Scopes"]}
     assert scopes == {"read", "write"}
+
+
+def test_a_global_sign_out_ends_every_sign_in_of_the_user(pool: Pool) -> None:
+    # Once with the name the challenge gives (as the Amplify libraries answer), once by email.
+    username = pool.new_user()
+    challenge = pool.sign_in(username, TEMPORARY_PASSWORD)
+    first = pool.cognito.respond_to_auth_challenge(
+        ClientId=pool.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": challenge["ChallengeParameters"]["USERNAME"],
+            "NEW_PASSWORD": NEW_PASSWORD,
+        },
+    )["AuthenticationResult"]
+    second = pool.sign_in(username, NEW_PASSWORD)["AuthenticationResult"]
+    pool.cognito.global_sign_out(AccessToken=second["AccessToken"])
+    for tokens in (first, second):
+        assert refused(pool.refresh, refresh_token=tokens["RefreshToken"])[0] == (
+            "NotAuthorizedException"
+        )
+        assert refused(pool.cognito.get_user, AccessToken=tokens["AccessToken"])[0] == (
+            "NotAuthorizedException"
+        )
+    # An administrator's sign-out does the same.
+    third, fourth = (pool.sign_in(username, NEW_PASSWORD)["AuthenticationResult"] for _ in "ab")
+    pool.cognito.admin_user_global_sign_out(UserPoolId=pool.id, Username=username)
+    for tokens in (third, fourth):
+        assert refused(pool.refresh, refresh_token=tokens["RefreshToken"]) == (
+            "NotAuthorizedException",
+            "Refresh Token has been revoked",
+        )
+
+
+def test_a_disabled_or_deleted_user_is_not_refreshed(pool: Pool) -> None:
+    username, tokens = pool.confirmed_user()
+    pool.cognito.admin_disable_user(UserPoolId=pool.id, Username=username)
+    assert refused(pool.refresh, refresh_token=tokens["RefreshToken"]) == (
+        "NotAuthorizedException",
+        "User is disabled.",
+    )
+    pool.cognito.admin_enable_user(UserPoolId=pool.id, Username=username)
+    assert pool.refresh(tokens["RefreshToken"])["AccessToken"]
+    pool.cognito.admin_delete_user(UserPoolId=pool.id, Username=username)
+    assert refused(pool.refresh, refresh_token=tokens["RefreshToken"]) == (
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
+    )
+
+
+def test_tokens_from_a_refresh_token_as_the_amplify_libraries_ask(pool: Pool) -> None:
+    _, tokens = pool.confirmed_user()
+    answer = pool.cognito.get_tokens_from_refresh_token(
+        ClientId=pool.client_id, RefreshToken=tokens["RefreshToken"]
+    )
+    assert set(answer) - {"ResponseMetadata"} == {"AuthenticationResult"}
+    result = answer["AuthenticationResult"]
+    assert claims_of(result["AccessToken"])["sub"] == claims_of(tokens["AccessToken"])["sub"]
+    assert claims_of(result["IdToken"])["aud"] == pool.client_id
+    assert result["ExpiresIn"] == 3600
+    pool.cognito.revoke_token(ClientId=pool.client_id, Token=tokens["RefreshToken"])
+    assert refused(
+        pool.cognito.get_tokens_from_refresh_token,
+        ClientId=pool.client_id,
+        RefreshToken=tokens["RefreshToken"],
+    )[0] == ("NotAuthorizedException")
+
+
+def test_what_the_local_pool_cannot_take_as_cognito_does_is_refused(pool: Pool) -> None:
+    username, _ = pool.confirmed_user()
+    cognito, ids = pool.cognito, {"UserPoolId": pool.id, "ClientId": pool.client_id}
+    for call, parameters in (
+        # The template's pool and client: a change would be the template's.
+        (cognito.delete_user_pool, {"UserPoolId": pool.id}),
+        (cognito.update_user_pool_client, {**ids, "ExplicitAuthFlows": ["ALLOW_USER_AUTH"]}),
+        # Which moto does not check as Cognito does.
+        (cognito.admin_reset_user_password, {"UserPoolId": pool.id, "Username": username}),
+        (cognito.forgot_password, {"ClientId": pool.client_id, "Username": username}),
+    ):
+        code, message = refused(call, **parameters)
+        assert code == "UnsupportedOperationException", call
+        assert "template.yaml" in message
+    # The pool is as the template made it: the user still signs in with its password.
+    assert pool.sign_in(username, NEW_PASSWORD)["AuthenticationResult"]["AccessToken"]
+    client = cognito.describe_user_pool_client(**ids)
+    assert client["UserPoolClient"]["ExplicitAuthFlows"] == TEMPLATE_FLOWS
+
+
+def test_a_resent_invitation_is_refused_and_makes_no_second_user(pool: Pool) -> None:
+    username = pool.new_user()
+    code, _ = refused(
+        pool.cognito.admin_create_user,
+        UserPoolId=pool.id,
+        Username=username,
+        MessageAction="RESEND",
+    )
+    assert code == "UnsupportedOperationException"
+    users = pool.cognito.list_users(UserPoolId=pool.id, Filter=f'email = "{username}"')
+    assert len(users["Users"]) == 1
+
+
+def send(api: LocalApi, route: Route, session_id: str, token: str) -> Reply:
+    body = {"title": f"Through {route.key}"} if route.method in ("POST", "PUT") else None
+    return api.request(
+        route.method, route.path.replace("{id}", session_id), token=token, json_body=body
+    )
+
+
+def test_signed_in_and_refreshed_access_tokens_open_every_route(
+    local_api: LocalApi, pool: Pool
+) -> None:
+    _, tokens = pool.confirmed_user()
+    refreshed = pool.refresh(tokens["RefreshToken"])
+    for token in (tokens["AccessToken"], refreshed["AccessToken"]):
+        session_id = ""
+        for route in ROUTES:  # created first, deleted last
+            reply = send(local_api, route, session_id, token)
+            assert reply.status == route.success, (route.key, reply.body)
+            session_id = session_id or reply.json()["id"]
+
+
+def test_an_id_token_from_signing_in_opens_no_route(local_api: LocalApi, pool: Pool) -> None:
+    _, tokens = pool.confirmed_user()
+    created = send(local_api, ROUTES[0], "", tokens["AccessToken"])
+    assert created.status == 201, created.body
+    for route in ROUTES:
+        problem = assert_problem(
+            send(local_api, route, created.json()["id"], tokens["IdToken"]), 401
+        )
+        line = local_api.log_line(problem["requestId"])
+        assert " gateway " in line, "the gateway, not a function, must have answered"

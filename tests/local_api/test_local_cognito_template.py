@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+from sessions_local.aws.cognito_api import CONTENT_TYPE, TARGET_PREFIX
 from sessions_local.deployment import DeploymentSettings, LocalDeployment
 from sessions_local.gateway import IncomingRequest
 from sessions_local.local_api import LocalApi
@@ -42,7 +43,7 @@ def test_the_pool_has_the_templates_resource_server_and_client(api: LocalApi) ->
     client = pool.cognito.describe_user_pool_client(UserPoolId=pool.pool_id, ClientId=client_id)
     described = client["UserPoolClient"]
     assert described["AllowedOAuthScopes"] == ["sessions/read", "sessions/write"]
-    # A CommaDelimitedList parameter's default, as a list.
+    # The template's redirect URL parameter's default.
     assert described["CallbackURLs"] == ["http://localhost:3000/"]
 
 
@@ -69,6 +70,45 @@ def test_auth_names_the_first_pool_and_client(api: LocalApi) -> None:
             "cognitoEndpoint": "http://127.0.0.1:3123/_local/cognito",
         },
     )
+
+
+def test_the_endpoint_is_where_the_api_listens(api: LocalApi) -> None:
+    # Listening on every IPv6 address, it is reached on IPv6 loopback.
+    everywhere = LocalApi(api.deployment, port=3124, host="::")
+    assert everywhere.url == "http://[::1]:3124"
+    settings = everywhere.sign_in_settings()
+    assert settings is not None
+    assert settings["cognitoEndpoint"] == "http://[::1]:3124/_local/cognito"
+
+
+def cognito(
+    api: LocalApi, operation: str, source_ip: str, headers: tuple[tuple[str, str], ...] = ()
+) -> tuple[int, dict[str, str]]:
+    sent = [("Content-Type", CONTENT_TYPE), ("X-Amz-Target", TARGET_PREFIX + operation)]
+    pool = api.token_pool
+    assert pool is not None
+    body = json.dumps({"UserPoolId": pool.pool_id}).encode()
+    request = IncomingRequest("POST", "/_local/cognito/", [], [*sent, *headers], body, source_ip)
+    response = api.handle(request).response
+    return response.status, json.loads(response.body)
+
+
+def test_administrators_operations_are_taken_from_this_machine_only(api: LocalApi) -> None:
+    status, users = cognito(api, "ListUsers", "127.0.0.1")
+    assert status == 200, users
+    for source_ip, headers in (
+        ("192.0.2.10", ()),
+        ("::ffff:198.51.100.7", ()),
+        # A page, which could be any site's where every origin is allowed.
+        ("127.0.0.1", (("Origin", "https://example.com"),)),
+    ):
+        status, refusal = cognito(api, "ListUsers", source_ip, headers)
+        assert status == 400
+        assert refusal["__type"] == "NotAuthorizedException"
+        assert "this machine" in refusal["message"]
+    # What Cognito takes without credentials is taken from anywhere: here, refused for itself.
+    status, refusal = cognito(api, "GetUser", "192.0.2.10")
+    assert (status, refusal["__type"]) == (400, "InvalidParameterException")
 
 
 NO_AUTHORIZER = """\

@@ -4,6 +4,8 @@ embedded Cognito (moto's server), so local sign-in rules and tokens are the depl
 from __future__ import annotations
 
 import logging
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -218,7 +220,11 @@ SESSIONS_SERVER = ResourceServerSpec(
 def reader_pool(aws: tuple[str, Any]) -> LocalUserPool:
     """A pool with the resource server ``sessions``, whose client may ask for its read scope."""
     endpoint, cognito = aws
-    allowed = "      AllowedOAuthScopes: [sessions/read]\n      IdTokenValidity: 15\n"
+    allowed = (
+        "      AllowedOAuthFlowsUserPoolClient: true\n      AllowedOAuthFlows: [code]\n"
+        "      CallbackURLs: [https://example.com/]\n      AllowedOAuthScopes: [sessions/read]\n"
+        "      IdTokenValidity: 15\n"
+    )
     user_pool, clients = specs(TEMPLATE.replace("      IdTokenValidity: 15\n", allowed))
     return LocalUserPool(cognito, endpoint, REGION, user_pool, clients, [SESSIONS_SERVER])
 
@@ -265,3 +271,52 @@ def test_a_lifetime_asked_for_holds_for_both_tokens(pool: LocalUserPool) -> None
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims["exp"] - claims["iat"] == 90
     assert issued.expires_in == 90
+
+
+@pytest.mark.parametrize(
+    "oauth",
+    ["", "      AllowedOAuthScopes: [sessions/read]\n"],
+    ids=["no OAuth settings", "scopes without OAuth flows"],
+)
+def test_a_client_without_oauth_flows_is_given_no_custom_scope(
+    aws: tuple[str, Any], oauth: str
+) -> None:
+    endpoint, cognito = aws
+    user_pool, clients = specs(
+        TEMPLATE.replace("      IdTokenValidity: 15\n", oauth + "      IdTokenValidity: 15\n")
+    )
+    scoped = LocalUserPool(cognito, endpoint, REGION, user_pool, clients, [SESSIONS_SERVER])
+    with pytest.raises(ValueError, match=r"sessions/read is not allowed \(allowed: none\)"):
+        scoped.issue_tokens(unique("reader"), scopes=("sessions/read",))
+
+
+def test_a_failure_of_the_embedded_server_logs_no_traceback(
+    aws: tuple[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint, _ = aws
+    secret = "refresh-" + uuid.uuid4().hex
+    credential = f"local/20000101/{REGION}/cognito-idp/aws4_request"
+
+    def post(operation: str, body: str) -> int:
+        request = urllib.request.Request(  # noqa: S310 - the embedded server
+            endpoint + "/",
+            data=body.encode(),
+            headers={
+                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with caplog.at_level(logging.DEBUG):
+        # An operation moto lacks fails; it is done with once the next request is answered (the
+        # server takes one at a time).
+        assert post("GetTokensFromRefreshToken", f'{{"RefreshToken": "{secret}"}}') == 500
+        assert post("ListUserPools", '{"MaxResults": 1}') == 200
+    assert secret not in caplog.text
+    assert "Traceback" not in caplog.text

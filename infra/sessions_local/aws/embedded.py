@@ -48,8 +48,9 @@ class EmbeddedAws:
         from moto.moto_server import werkzeug_app
         from werkzeug.serving import make_server
 
-        # moto's server logs every call through werkzeug; the local API logs its own requests.
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # moto's server logs every call through werkzeug, and a failure's traceback, which can
+        # quote what was sent: the local API logs its own requests, and one line for a failure.
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         app = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
         self._server = make_server(
             "127.0.0.1", 0, app, threaded=False, request_handler=werkzeug_app.MotoRequestHandler

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from session_actions.http.routes import USER_ADMIN_SCOPE
 
 from sessions_local.stack import ClientSpec, ResourceServerSpec, UserPoolSpec
 
@@ -32,8 +33,6 @@ _RENAMED = {"UserPoolName": "PoolName"}
 _SET_OTHERWISE = frozenset({"MfaConfiguration", "EnabledMfas", "UserPoolId"})
 # Claims that Cognito writes as JSON booleans in an ID token (attributes are strings).
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
-# The scope of the access tokens signing in gives: the pool's own API for the user's own account.
-SIGN_IN_SCOPE = "aws.cognito.signin.user.admin"
 
 
 @dataclass(frozen=True)
@@ -137,15 +136,10 @@ class LocalUserPool:
                 self.cognito.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=username)
         return username, {str(a["Name"]): str(a["Value"]) for a in attributes}
 
-    def sub_of(self, username: Any) -> str | None:
+    def sub_of(self, username: str | None) -> str | None:
         """The ``sub`` of the user that signs in as ``username``; None if there is none."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            user = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
-        except (BotoCoreError, ClientError):
-            return None
-        return next(str(a["Value"]) for a in user["UserAttributes"] if a["Name"] == "sub")
+        user = self.model._get_user(username) if username else None
+        return None if user is None else str(user.id)
 
     def issue_tokens(
         self, name: str, ttl: int | None = None, scopes: tuple[str, ...] | None = None
@@ -156,9 +150,10 @@ class LocalUserPool:
         OAuth 2.0 token endpoint issues it to an app client allowed them (ValueError if not)."""
         client_id = self.client_ids[self.default_client]
         if scopes is not None:
-            allowed = self.scopes
-            if "AllowedOAuthScopes" in self.clients[client_id]:
-                allowed = allowed & set(self.clients[client_id]["AllowedOAuthScopes"])
+            client = self.clients[client_id]
+            # A client without OAuth flows is given no custom scope (Cognito's rule).
+            oauth = client.get("AllowedOAuthFlowsUserPoolClient")
+            allowed = self.scopes & set(client.get("AllowedOAuthScopes") or ()) if oauth else set()
             if unknown := [scope for scope in scopes if scope not in allowed]:
                 offered = ", ".join(sorted(allowed)) or "none"
                 raise ValueError(f"scope {unknown[0]} is not allowed (allowed: {offered})")
@@ -171,7 +166,7 @@ class LocalUserPool:
         origin_jti = str(uuid.uuid4())
         claims.update({"origin_jti": origin_jti, "event_id": str(uuid.uuid4())})
         id_token, _ = self.model.create_jwt(client_id, username, "id", ttl, claims)
-        scope = SIGN_IN_SCOPE if scopes is None else " ".join(scopes)
+        scope = USER_ADMIN_SCOPE if scopes is None else " ".join(scopes)
         access = {"origin_jti": origin_jti, "event_id": claims["event_id"], "scope": scope}
         access_token, expires_in = self.model.create_jwt(client_id, username, "access", ttl, access)
         if scopes is None:  # registered, as signing in does: GetUser and GlobalSignOut take it
@@ -181,13 +176,31 @@ class LocalUserPool:
     def revoke(self, refresh_token: str, client_id: str) -> None:
         """Revoke a refresh token of ``client_id`` and the access tokens issued with it."""
         issued = self.model.refresh_tokens.get(refresh_token)
-        if issued is None or issued[0] != client_id:
-            return  # nothing to revoke: Cognito answers the same
-        self.model.refresh_tokens[refresh_token] = None
-        for token in list(self.model.access_tokens):
+        if issued is not None and issued[0] == client_id:  # else Cognito answers the same
+            self._revoke(lambda name, jti: jti == issued[2])
+
+    def sign_out(self, sub: str | None) -> None:
+        """Revoke the user's refresh and access tokens, whatever name it signed in with."""
+        self._revoke(lambda name, jti: self.sub_of(name) == sub)
+
+    def _revoke(self, issued_to: Callable[[str, str | None], bool]) -> None:
+        """Revoke the tokens ``issued_to(username, origin_jti)`` accepts."""
+        for token, issued in list(self.model.refresh_tokens.items()):
+            if issued is not None and issued_to(issued[1], issued[2]):
+                self.model.refresh_tokens[token] = None
+        for token, (_, name) in list(self.model.access_tokens.items()):
             claims = jwt.decode(token, options={"verify_signature": False})
-            if claims.get("origin_jti") == issued[2]:
+            if issued_to(name, claims.get("origin_jti")):
                 self.model.access_tokens.pop(token, None)
+
+    def refresh_refusal(self, refresh_token: str, client_id: str) -> str | None:
+        """Why Cognito refuses to refresh with ``refresh_token`` (None: it does not); moto
+        refreshes for disabled and deleted users, and with any app client."""
+        issued = self.model.refresh_tokens.get(refresh_token)
+        user = self.model._get_user(issued[1]) if issued and issued[0] == client_id else None
+        if user is None:  # unknown, revoked, another client's, or its user deleted
+            return "Refresh Token has been revoked"
+        return None if user.enabled else "User is disabled."
 
     def breaks_password_policy(self, password: str) -> bool:
         """Whether the pool's password policy refuses ``password`` (moto's own check)."""

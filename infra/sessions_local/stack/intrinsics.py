@@ -25,7 +25,6 @@ class Resolver:
     physical_ids: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[tuple[str, str], str] = field(default_factory=dict)
     conditions: Mapping[str, Any] = field(default_factory=dict)
-    list_parameters: frozenset[str] = frozenset()  # CommaDelimitedList: a Ref is a list
 
     def ref(self, name: str) -> str:
         if name in self.parameters:
@@ -63,8 +62,7 @@ class Resolver:
             if key == "Ref":
                 if argument == "AWS::NoValue":
                     return None
-                value = self.ref(str(argument))
-                return value.split(",") if argument in self.list_parameters else value
+                return self.ref(str(argument))
             if key == "Condition":
                 return self.condition(str(argument))
             if key.startswith("Fn::"):

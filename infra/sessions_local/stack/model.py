@@ -27,7 +27,6 @@ SAM_OFFLINE = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 PROJECT = Path(__file__).resolve().parents[3]  # the project this package belongs to
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -110,7 +109,6 @@ class Stack:
     resource_servers: tuple[ResourceServerSpec, ...]
     gateway_responses: Mapping[str, ResponseSpec]
     mocks: tuple[MockSpec, ...]
-    list_parameters: frozenset[str] = frozenset()
 
     def resolver(
         self,
@@ -125,7 +123,6 @@ class Stack:
             physical_ids=physical_ids or {},
             attributes=attributes or {},
             conditions=self.conditions,
-            list_parameters=self.list_parameters,
         )
 
     def clients_of(self, user_pool: str) -> list[ClientSpec]:
@@ -220,14 +217,7 @@ def read_stack(template: Path) -> Stack:
         if "Default" in spec
     }
     conditions = document.get("Conditions") or {}
-    lists = frozenset(
-        name
-        for name, spec in (document.get("Parameters") or {}).items()
-        if spec.get("Type") == "CommaDelimitedList" or str(spec.get("Type")).startswith("List<")
-    )
-    defaults = Resolver(
-        "us-east-1", parameters=parameters, conditions=conditions, list_parameters=lists
-    )
+    defaults = Resolver("us-east-1", parameters=parameters, conditions=conditions)
 
     def of_type(kind: str) -> dict[str, Mapping[str, Any]]:
         """Resources of one type whose condition holds with the parameters' defaults."""
@@ -316,5 +306,4 @@ def read_stack(template: Path) -> Stack:
             kind: _response(spec, "gatewayresponse.header.") for kind, spec in responses.items()
         },
         mocks=tuple(mocks),
-        list_parameters=lists,
     )
