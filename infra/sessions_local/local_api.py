@@ -67,7 +67,7 @@ class LocalApi:
         authorizers = {}
         for name, spec in stack.authorizers.items():
             pool = deployment.pools[spec.user_pool]
-            verifier = TokenVerifier(pool.issuer, pool.client_ids.values(), pool.jwks)
+            verifier = TokenVerifier(pool.issuer, pool.jwks)
             authorizers[name] = Authorizer(verifier, spec.header)
         mocks = {
             (normalise(m.path), m.method): Mock(

@@ -44,7 +44,7 @@ def test_the_pool_has_the_templates_resource_server_and_client(api: LocalApi) ->
     described = client["UserPoolClient"]
     assert described["AllowedOAuthScopes"] == ["sessions/read", "sessions/write"]
     # The template's redirect URL parameter's default.
-    assert described["CallbackURLs"] == ["http://localhost:3000/"]
+    assert described["CallbackURLs"] == ["http://localhost:5173/"]
 
 
 def test_the_client_may_be_given_the_custom_scopes_alone(api: LocalApi) -> None:
