@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,16 @@ START_TIMEOUT_S = 60.0
 # ("--built",), so that the HTTP suites run against the functions as they ship.
 SERVE_OPTIONS: tuple[str, ...] = ()
 STOP_TIMEOUT_S = 20.0
+
+
+def write_project(folder: Path, template: str, functions: dict[str, str]) -> Path:
+    """A project of its own in ``folder``: ``template.yaml`` and each function's ``app.py``, by
+    its CodeUri folder; ``folder`` itself, to start a local API in."""
+    (folder / "template.yaml").write_text(template)
+    for code_uri, source in functions.items():
+        (folder / code_uri).mkdir()
+        (folder / code_uri / "app.py").write_text(textwrap.dedent(source))
+    return folder
 
 
 def command() -> list[str]:

@@ -6,7 +6,6 @@ credentials) makes the users. What Cognito would refuse is refused, with Cognito
 from __future__ import annotations
 
 import re
-import textwrap
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from sessions_local.aws.cognito_api import CONTENT_TYPE, TARGET_PREFIX
 
-from tests.localapi import LocalApi, claims_of
+from tests.localapi import LocalApi, claims_of, write_project
 from tests.replies import Reply, assert_problem
 from tests.route_table import ROUTES, Route
 
@@ -521,10 +520,7 @@ OPEN_PASSWORD = "lowercase123"
 
 @pytest.fixture(scope="module")
 def open_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
-    project = tmp_path_factory.mktemp("open-pool")
-    (project / "template.yaml").write_text(OPEN_POOL)
-    (project / "hello").mkdir()
-    (project / "hello" / "app.py").write_text(textwrap.dedent(HELLO))
+    project = write_project(tmp_path_factory.mktemp("open-pool"), OPEN_POOL, {"hello": HELLO})
     server = LocalApi(project, cwd=project).start()
     yield server
     assert server.stop() == 0, server.stderr

@@ -4,7 +4,6 @@ receives a complete API Gateway REST proxy event. The function here echoes what 
 from __future__ import annotations
 
 import base64
-import textwrap
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.localapi import LocalApi, claims_of
+from tests.localapi import LocalApi, claims_of, write_project
 from tests.replies import Reply
 
 TEMPLATE = """\
@@ -142,10 +141,7 @@ OVERRIDE = "https://override.example"
 
 @pytest.fixture(scope="module")
 def echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
-    project = tmp_path_factory.mktemp("echo-project")
-    (project / "template.yaml").write_text(TEMPLATE)
-    (project / "echo").mkdir()
-    (project / "echo" / "app.py").write_text(textwrap.dedent(FUNCTION))
+    project = write_project(tmp_path_factory.mktemp("echo-project"), TEMPLATE, {"echo": FUNCTION})
     server = LocalApi(project, "--allowed-origin", OVERRIDE, cwd=project).start()
     yield server
     assert server.stop() == 0, server.stderr

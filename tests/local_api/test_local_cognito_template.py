@@ -14,6 +14,8 @@ from sessions_local.deployment import DeploymentSettings, LocalDeployment
 from sessions_local.gateway import IncomingRequest
 from sessions_local.local_api import LocalApi
 
+from tests.localapi import write_project
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -126,9 +128,7 @@ Resources:
 
 
 def test_without_a_user_pool_authorizer_auth_is_not_found(tmp_path: Path) -> None:
-    (tmp_path / "template.yaml").write_text(NO_AUTHORIZER)
-    (tmp_path / "hello").mkdir()
-    (tmp_path / "hello" / "app.py").write_text("def handler(event, context): ...\n")
+    write_project(tmp_path, NO_AUTHORIZER, {"hello": "def handler(event, context): ...\n"})
     api = LocalApi(LocalDeployment(DeploymentSettings(tmp_path / "template.yaml")).start())
     try:
         status, problem = get(api, "/_local/auth")
