@@ -72,15 +72,17 @@ class Pool:
         )
         return username
 
-    def confirmed_user(self) -> tuple[str, dict[str, Any]]:
-        """A user that has chosen its password, and the tokens of its first sign-in."""
+    def confirmed_user(self, *, answer_as_challenged: bool = False) -> tuple[str, dict[str, Any]]:
+        """A user that has chosen its password, and the tokens of its first sign-in; the answer
+        names the user by its username, or by the name the challenge gives."""
         username = self.new_user()
         challenge = self.sign_in(username, TEMPORARY_PASSWORD)
+        named = challenge["ChallengeParameters"]["USERNAME"] if answer_as_challenged else username
         answer = self.cognito.respond_to_auth_challenge(
             ClientId=self.client_id,
             ChallengeName="NEW_PASSWORD_REQUIRED",
             Session=challenge["Session"],
-            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": NEW_PASSWORD},
+            ChallengeResponses={"USERNAME": named, "NEW_PASSWORD": NEW_PASSWORD},
         )
         return username, answer["AuthenticationResult"]
 
@@ -602,17 +604,7 @@ def test_the_templates_resource_server_is_in_the_pool(open_api: LocalApi) -> Non
 
 def test_a_global_sign_out_ends_every_sign_in_of_the_user(pool: Pool) -> None:
     # Once with the name the challenge gives (as the Amplify libraries answer), once by email.
-    username = pool.new_user()
-    challenge = pool.sign_in(username, TEMPORARY_PASSWORD)
-    first = pool.cognito.respond_to_auth_challenge(
-        ClientId=pool.client_id,
-        ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=challenge["Session"],
-        ChallengeResponses={
-            "USERNAME": challenge["ChallengeParameters"]["USERNAME"],
-            "NEW_PASSWORD": NEW_PASSWORD,
-        },
-    )["AuthenticationResult"]
+    username, first = pool.confirmed_user(answer_as_challenged=True)
     second = pool.sign_in(username, NEW_PASSWORD)["AuthenticationResult"]
     pool.cognito.global_sign_out(AccessToken=second["AccessToken"])
     for tokens in (first, second):
