@@ -31,6 +31,7 @@ from sessions_local.stack import Resolver, ResponseSpec
 log = logging.getLogger("sessions_local")
 
 LOCAL = "local"  # what handled a request to a local-only path, for the log
+NO_USER_POOL = "The template has no Cognito user-pool authorizer"
 # What a browser page may read of the Cognito API's answers: what the AWS SDKs read.
 COGNITO_EXPOSED = "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date"
 
@@ -151,8 +152,7 @@ class LocalApi:
     def _auth(self, request: IncomingRequest) -> Outcome:
         auth = self.sign_in_settings()
         if auth is None:
-            detail = "The template has no Cognito user-pool authorizer"
-            return self._problem(request, HTTPStatus.NOT_FOUND, detail)
+            return self._problem(request, HTTPStatus.NOT_FOUND, NO_USER_POOL)
         cors = cors_headers(self.responses.cors.allow_origin)
         return _ok(request, json.dumps(auth).encode(), cors=cors)
 
@@ -189,8 +189,7 @@ class LocalApi:
             detail = "Tokens are only issued to this machine"
             return self._problem(request, HTTPStatus.FORBIDDEN, detail)
         if self.token_pool is None:
-            detail = "The template has no Cognito user-pool authorizer"
-            return self._problem(request, HTTPStatus.NOT_FOUND, detail)
+            return self._problem(request, HTTPStatus.NOT_FOUND, NO_USER_POOL)
         try:
             asked = parse_token_request(request.body)
         except ValueError as error:

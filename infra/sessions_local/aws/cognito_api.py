@@ -151,8 +151,9 @@ class CognitoApi:
                 raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
         if pool is not None and operation == "SignUp":
             return self._sign_up(pool, params)
+        confirming = None  # the sub whose sign-up code this confirms
         if pool is not None and operation == "ConfirmSignUp":
-            self._check_code(pool, params)
+            confirming = self._check_code(pool, params)
         if pool is not None and operation == "AdminCreateUser":
             # No invitation is sent (moto's RESEND would make a second user): a password is given.
             if "TemporaryPassword" not in params or params.get("MessageAction") == "RESEND":
@@ -162,6 +163,9 @@ class CognitoApi:
                 message = "Password did not conform with policy"
                 raise CognitoError("InvalidPasswordException", message)
         answer = self._forward(operation, params)
+        if answer.status == 200 and confirming:  # a code confirms once; a failed try keeps it
+            with self._lock:
+                self._codes.pop(confirming, None)
         # moto signs out the one name the user signed in with; Cognito, the user.
         if answer.status == 200 and operation == "GlobalSignOut":
             claims = jwt.decode(params["AccessToken"], options={"verify_signature": False})
@@ -213,13 +217,14 @@ class CognitoApi:
             log.info("confirmation code for %s: %s", params["Username"], code)
         return answer
 
-    def _check_code(self, pool: LocalUserPool, params: Mapping[str, Any]) -> None:
+    def _check_code(self, pool: LocalUserPool, params: Mapping[str, Any]) -> str:
+        """The user's sub, if the code is the one its sign-up logged."""
         sub = pool.sub_of(params["Username"])  # an unknown user has no code either
         with self._lock:
             if sub is None or self._codes.get(sub) != params["ConfirmationCode"]:
                 message = "Invalid verification code provided, please try again."
                 raise CognitoError("CodeMismatchException", message)
-            del self._codes[sub]
+        return sub
 
     def _forward(self, operation: str, params: Mapping[str, Any]) -> CognitoAnswer:
         request = urllib.request.Request(  # noqa: S310 - moto's server on loopback

@@ -60,9 +60,7 @@ class Resolver:
         if len(value) == 1:
             ((key, argument),) = value.items()
             if key == "Ref":
-                if argument == "AWS::NoValue":
-                    return None
-                return self.ref(str(argument))
+                return None if argument == "AWS::NoValue" else self.ref(str(argument))
             if key == "Condition":
                 return self.condition(str(argument))
             if key.startswith("Fn::"):
